@@ -1,0 +1,22 @@
+//! # trino-platform
+//!
+//! Run Trino as a platform from typed APIs: the cluster registry behind a Trino Gateway, and (as
+//! the library grows) gateway routing, exchange buckets, Keycloak clients, Ranger configuration
+//! and the Kubernetes bundles. Each capability is a module behind a Cargo feature, so a program
+//! compiles only what it uses.
+//!
+//! | module | feature | what it owns |
+//! |---|---|---|
+//! | [`error`] | always | [`Error`], [`ErrorKind`]: every failure, typed |
+//! | [`properties`] | always | Java `.properties` and Hadoop XML writers |
+//! | [`cluster`] | always | [`cluster::Cluster`], [`cluster::ClusterName`] and friends |
+//! | `registry` | `sqlite`, `postgres` (`registry` = both) | `ClusterStore`, `SqliteStore`, `PostgresStore` |
+
+pub mod cluster;
+pub mod error;
+pub mod properties;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod registry;
+mod secret;
+
+pub use error::{Error, ErrorKind, Result};
