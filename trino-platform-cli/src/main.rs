@@ -114,7 +114,15 @@ struct Fields {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // One line, like every other failure; `--help` has the details.
+            eprintln!("{}", e.render().to_string().lines().next().unwrap_or("error: invalid arguments"));
+            return ExitCode::from(exit_code(ErrorKind::InvalidInput));
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(cli.output, &Error::new(ErrorKind::Internal, format!("cannot start the runtime: {e}"))),

@@ -85,7 +85,7 @@ pub(super) fn decode_all(rows: Vec<Row>) -> Vec<Cluster> {
 
 /// The error for a cluster name that matched no row.
 pub(super) fn not_found(name: &ClusterName) -> Error {
-    Error::not_found(format!("no cluster named {name:?} is registered"))
+    Error::not_found(format!("no cluster named {:?} is registered", name.as_str()))
 }
 
 /// Maps a database error to a typed one. `what` says what was being done, for the message.
