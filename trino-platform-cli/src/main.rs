@@ -140,7 +140,10 @@ async fn run(cli: &Cli) -> Result<()> {
     store.close().await;
     let shown = result?;
     match cli.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&shown).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&shown).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?
+        ),
         Output::Table => print!("{}", table::render(&shown)),
     }
     Ok(())
@@ -164,7 +167,9 @@ async fn cluster(store: &dyn ClusterStore, command: &ClusterCommand) -> Result<S
         ClusterCommand::Update { name, proxy_to, fields } => {
             let update = fields.update(proxy_to.clone());
             if update.is_empty() {
-                return Err(Error::invalid_input("nothing to update: give --proxy-to, --external-url or --routing-group"));
+                return Err(Error::invalid_input(
+                    "nothing to update: give --proxy-to, --external-url or --routing-group",
+                ));
             }
             Shown::One(store.update(name, &update).await?)
         }
@@ -227,10 +232,9 @@ fn exit_code(kind: ErrorKind) -> u8 {
 
 fn fail(output: Output, error: &Error) -> ExitCode {
     match output {
-        Output::Json => eprintln!(
-            "{}",
-            serde_json::json!({"error": {"kind": error.kind().as_str(), "message": error.message()}})
-        ),
+        Output::Json => {
+            eprintln!("{}", serde_json::json!({"error": {"kind": error.kind().as_str(), "message": error.message()}}))
+        }
         Output::Table => eprintln!("error: {}", error.message().replace('\n', " ")),
     }
     ExitCode::from(exit_code(error.kind()))

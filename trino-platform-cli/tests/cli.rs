@@ -43,7 +43,8 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn register_list_round_trip_as_json() {
     let cli = Cli::new();
-    let registered = cli.json(&["cluster", "register", "trino-1", "--proxy-to", "http://trino-1:8080/", "--routing-group", "etl"]);
+    let registered =
+        cli.json(&["cluster", "register", "trino-1", "--proxy-to", "http://trino-1:8080/", "--routing-group", "etl"]);
     let expected = json!({"name": "trino-1", "proxyTo": "http://trino-1:8080", "externalUrl": "http://trino-1:8080",
                           "routingGroup": "etl", "active": true});
     assert_eq!(registered, expected);
@@ -62,7 +63,15 @@ fn register_list_round_trip_as_json() {
 #[test]
 fn table_output_for_people() {
     let cli = Cli::new();
-    let out = cli.run(&["cluster", "register", "a", "--proxy-to", "http://a:8080", "--external-url", "https://a.example.com"]);
+    let out = cli.run(&[
+        "cluster",
+        "register",
+        "a",
+        "--proxy-to",
+        "http://a:8080",
+        "--external-url",
+        "https://a.example.com",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = cli.run(&["cluster", "list"]);
     assert_eq!(

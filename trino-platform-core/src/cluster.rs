@@ -197,13 +197,7 @@ pub struct Cluster {
 impl Cluster {
     /// An active cluster in group `adhoc`, reached and linked at `proxy_to`.
     pub fn new(name: ClusterName, proxy_to: BackendUrl) -> Self {
-        Self {
-            name,
-            external_url: proxy_to.clone(),
-            proxy_to,
-            routing_group: RoutingGroup::adhoc(),
-            active: true,
-        }
+        Self { name, external_url: proxy_to.clone(), proxy_to, routing_group: RoutingGroup::adhoc(), active: true }
     }
 
     /// Sets the routing group.
@@ -261,7 +255,12 @@ impl TryFrom<ClusterJson> for Cluster {
         let proxy_to = BackendUrl::new(&json.proxy_to)?;
         Ok(Self {
             name: ClusterName::new(json.name)?,
-            external_url: json.external_url.as_deref().map(BackendUrl::new).transpose()?.unwrap_or_else(|| proxy_to.clone()),
+            external_url: json
+                .external_url
+                .as_deref()
+                .map(BackendUrl::new)
+                .transpose()?
+                .unwrap_or_else(|| proxy_to.clone()),
             proxy_to,
             routing_group: json.routing_group.map(RoutingGroup::new).transpose()?.unwrap_or_default(),
             active: json.active.unwrap_or(true),
@@ -345,7 +344,10 @@ mod tests {
     #[test]
     fn urls_are_validated_and_normalised() {
         assert_eq!(BackendUrl::new("http://t:8080/").unwrap().as_str(), "http://t:8080");
-        assert_eq!(BackendUrl::new("HTTPS://Trino.Example.com/base/").unwrap().as_str(), "https://trino.example.com/base");
+        assert_eq!(
+            BackendUrl::new("HTTPS://Trino.Example.com/base/").unwrap().as_str(),
+            "https://trino.example.com/base"
+        );
         for bad in ["ftp://t", "t:8080", "http://", "http://t?x=1", "http://t#f", "file:///etc/passwd", ""] {
             assert_eq!(BackendUrl::new(bad).unwrap_err().kind(), ErrorKind::InvalidInput, "{bad:?}");
         }

@@ -145,8 +145,8 @@ impl Properties {
 }
 
 fn validate_key(key: &str) -> Result<()> {
-    let ok = !key.is_empty()
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '[' | ']'));
+    let ok =
+        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '[' | ']'));
     if ok {
         Ok(())
     } else {
@@ -163,9 +163,7 @@ fn validate_env_name(name: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid_input(format!(
-            "invalid environment variable name {name:?}: use [A-Z_][A-Z0-9_]*"
-        )))
+        Err(Error::invalid_input(format!("invalid environment variable name {name:?}: use [A-Z_][A-Z0-9_]*")))
     }
 }
 

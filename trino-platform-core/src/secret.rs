@@ -22,7 +22,10 @@ mod tests {
 
     #[test]
     fn passwords_and_tokens_are_cut() {
-        assert_eq!(redact_url("postgres://tp:s3cret@db:5432/tp?sslmode=require"), "postgres://tp:***@db:5432/tp?sslmode=require");
+        assert_eq!(
+            redact_url("postgres://tp:s3cret@db:5432/tp?sslmode=require"),
+            "postgres://tp:***@db:5432/tp?sslmode=require"
+        );
         assert_eq!(redact_url("http://tok3n@h/x@y"), "http://***@h/x@y");
         assert_eq!(redact_url("postgres://db/tp"), "postgres://db/tp");
         assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");

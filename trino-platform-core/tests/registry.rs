@@ -62,7 +62,10 @@ async fn concurrent_updates_of_different_fields_are_all_kept(fresh: Fresh) {
         let n = name(&format!("u{i}"));
         let updates = [
             ClusterUpdate { routing_group: Some(RoutingGroup::new("etl").unwrap()), ..Default::default() },
-            ClusterUpdate { external_url: Some(BackendUrl::new("https://ext.example.com").unwrap()), ..Default::default() },
+            ClusterUpdate {
+                external_url: Some(BackendUrl::new("https://ext.example.com").unwrap()),
+                ..Default::default()
+            },
             ClusterUpdate { active: Some(false), ..Default::default() },
         ];
         for update in updates {
@@ -74,7 +77,11 @@ async fn concurrent_updates_of_different_fields_are_all_kept(fresh: Fresh) {
         task.await.unwrap().unwrap();
     }
     for c in store.list(&ClusterFilter::all()).await.unwrap() {
-        assert_eq!((c.routing_group.as_str(), c.external_url.as_str(), c.active), ("etl", "https://ext.example.com", false), "{c:?}");
+        assert_eq!(
+            (c.routing_group.as_str(), c.external_url.as_str(), c.active),
+            ("etl", "https://ext.example.com", false),
+            "{c:?}"
+        );
     }
 }
 
@@ -99,7 +106,8 @@ async fn missing_and_duplicate_names_are_typed(fresh: Fresh) {
 /// Registrations survive closing and reopening the store (and rerunning its migrations).
 async fn data_survives_reopening(fresh: Fresh) {
     let store = registry::open(&fresh.url).await.unwrap();
-    let kept = cluster("kept", "http://kept:8080").with_routing_group(RoutingGroup::new("etl").unwrap()).with_active(false);
+    let kept =
+        cluster("kept", "http://kept:8080").with_routing_group(RoutingGroup::new("etl").unwrap()).with_active(false);
     store.register(&kept).await.unwrap();
     store.close().await;
     assert_eq!(store.get(&kept.name).await.unwrap_err().kind(), ErrorKind::Unavailable);

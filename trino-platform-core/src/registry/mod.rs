@@ -29,9 +29,9 @@ use crate::cluster::{Cluster, ClusterFilter, ClusterName, ClusterUpdate};
 use crate::error::{Error, Result};
 use crate::secret::redact_url;
 
-mod sql;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

@@ -27,7 +27,13 @@ where
 /// The migrations, in order. The same SQL runs on both backends.
 fn migrator() -> Migrator {
     let migration = |version, description, sql: &'static str| {
-        Migration::new(version, Cow::Borrowed(description), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(sql), false)
+        Migration::new(
+            version,
+            Cow::Borrowed(description),
+            MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(sql),
+            false,
+        )
     };
     let mut migrator = Migrator::with_migrations(vec![migration(
         1,
@@ -63,12 +69,20 @@ pub(super) type Row = (String, Option<String>, Option<String>, Option<String>, O
 /// `Backend` error naming the row.
 pub(super) fn decode((name, group, backend_url, external_url, active): Row) -> Result<Cluster> {
     let invalid = |e: Error| {
-        Error::new(ErrorKind::Backend, format!("stored cluster {name:?} is invalid ({e}); fix or remove its gateway_backend row"))
+        Error::new(
+            ErrorKind::Backend,
+            format!("stored cluster {name:?} is invalid ({e}); fix or remove its gateway_backend row"),
+        )
     };
     let proxy_to = BackendUrl::new(backend_url.as_deref().unwrap_or_default()).map_err(invalid)?;
     Ok(Cluster {
         name: ClusterName::new(name.as_str()).map_err(invalid)?,
-        external_url: external_url.as_deref().map(BackendUrl::new).transpose().map_err(invalid)?.unwrap_or_else(|| proxy_to.clone()),
+        external_url: external_url
+            .as_deref()
+            .map(BackendUrl::new)
+            .transpose()
+            .map_err(invalid)?
+            .unwrap_or_else(|| proxy_to.clone()),
         proxy_to,
         routing_group: group.map(RoutingGroup::new).transpose().map_err(invalid)?.unwrap_or_default(),
         active: active.unwrap_or(true),
@@ -128,12 +142,17 @@ macro_rules! impl_cluster_store {
                     .bind(cluster.active)
                     .execute(&self.pool)
                     .await
-                    .map_err(|e| match sql::map_err(e, &format!("cannot register cluster {:?}", cluster.name.as_str())) {
-                        e if e.kind() == $crate::ErrorKind::AlreadyExists => $crate::Error::new(
-                            $crate::ErrorKind::AlreadyExists,
-                            format!("a cluster named {:?} is already registered; update it or pick another name", cluster.name.as_str()),
-                        ),
-                        e => e,
+                    .map_err(|e| {
+                        match sql::map_err(e, &format!("cannot register cluster {:?}", cluster.name.as_str())) {
+                            e if e.kind() == $crate::ErrorKind::AlreadyExists => $crate::Error::new(
+                                $crate::ErrorKind::AlreadyExists,
+                                format!(
+                                    "a cluster named {:?} is already registered; update it or pick another name",
+                                    cluster.name.as_str()
+                                ),
+                            ),
+                            e => e,
+                        }
                     })?;
                 Ok(cluster.clone())
             }
@@ -173,7 +192,10 @@ macro_rules! impl_cluster_store {
                 sql::decode(row.ok_or_else(|| sql::not_found(name))?)
             }
 
-            async fn list(&self, filter: &$crate::cluster::ClusterFilter) -> $crate::Result<Vec<$crate::cluster::Cluster>> {
+            async fn list(
+                &self,
+                filter: &$crate::cluster::ClusterFilter,
+            ) -> $crate::Result<Vec<$crate::cluster::Cluster>> {
                 let rows: Vec<sql::Row> = sqlx::query_as(sql::SELECT_MANY)
                     .fetch_all(&self.pool)
                     .await

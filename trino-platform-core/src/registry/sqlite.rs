@@ -26,7 +26,8 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::new(crate::ErrorKind::Unavailable, format!("cannot create the directory of store {url}: {e}")).with_source(e)
+                Error::new(crate::ErrorKind::Unavailable, format!("cannot create the directory of store {url}: {e}"))
+                    .with_source(e)
             })?;
         }
         let pool = SqlitePoolOptions::new()

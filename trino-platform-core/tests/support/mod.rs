@@ -30,7 +30,10 @@ impl Fresh {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let db = format!("tp_rs_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TP_TEST_POSTGRES_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut conn).await.expect("create database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
         conn.close().await.ok();
         let base = admin.rsplit_once('/').expect("URL has a database path").0;
         Some(Fresh { url: format!("{base}/{db}"), _dir: None })
@@ -48,5 +51,7 @@ pub fn service_var(var: &str, service: &str) -> Option<String> {
         eprintln!("SKIPPED: {service} tests (TP_SKIP_SERVICES={skipped})");
         return None;
     }
-    panic!("{var} is not set: run `scripts/services start` and `source /tmp/trino-platform-services/env.sh`, or set TP_SKIP_SERVICES={service} to skip");
+    panic!(
+        "{var} is not set: run `scripts/services start` and `source /tmp/trino-platform-services/env.sh`, or set TP_SKIP_SERVICES={service} to skip"
+    );
 }
