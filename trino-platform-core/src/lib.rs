@@ -20,3 +20,8 @@ pub mod registry;
 mod secret;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// Compiles the Rust examples of the repository README as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
