@@ -11,12 +11,15 @@
 //! | [`properties`] | always | Java `.properties` and Hadoop XML writers |
 //! | [`cluster`] | always | [`cluster::Cluster`], [`cluster::ClusterName`] and friends |
 //! | `registry` | `sqlite`, `postgres` (`registry` = both) | `ClusterStore`, `SqliteStore`, `PostgresStore` |
+//! | `routing` | `routing` | `Router`, `RoutingRules` (typed and trino-gateway MVEL), selection, sticky routes |
 
 pub mod cluster;
 pub mod error;
 pub mod properties;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod registry;
+#[cfg(feature = "routing")]
+pub mod routing;
 mod secret;
 
 pub use error::{Error, ErrorKind, Result};

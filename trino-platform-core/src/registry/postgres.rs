@@ -34,4 +34,4 @@ impl PostgresStore {
     }
 }
 
-sql::impl_cluster_store!(PostgresStore);
+sql::impl_cluster_store!(PostgresStore, sqlx::Postgres);

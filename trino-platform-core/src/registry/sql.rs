@@ -35,11 +35,10 @@ fn migrator() -> Migrator {
             false,
         )
     };
-    let mut migrator = Migrator::with_migrations(vec![migration(
-        1,
-        "gateway tables",
-        include_str!("../../migrations/0001_gateway_tables.sql"),
-    )]);
+    let mut migrator = Migrator::with_migrations(vec![
+        migration(1, "gateway tables", include_str!("../../migrations/0001_gateway_tables.sql")),
+        migration(2, "oauth2 pins", include_str!("../../migrations/0002_oauth2_pins.sql")),
+    ]);
     migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
     migrator
 }
@@ -59,6 +58,11 @@ pub(super) const UPDATE: &str = concat!(
 );
 pub(super) const DELETE: &str = concat!("DELETE FROM gateway_backend WHERE name = $1 RETURNING ", columns!());
 pub(super) const SELECT_ONE: &str = concat!("SELECT ", columns!(), " FROM gateway_backend WHERE name = $1");
+pub(super) const INSERT_QUERIES: &str = "INSERT INTO query_history \
+    (query_id, query_text, created, backend_url, user_name, source, routing_group, external_url) ";
+pub(super) const INSERT_PINS: &str = "INSERT INTO trino_platform_oauth2_pins (auth_id, backend_url, created) ";
+pub(super) const FIND_QUERY: &str = "SELECT backend_url FROM query_history WHERE query_id = $1";
+pub(super) const FIND_PIN: &str = "SELECT backend_url FROM trino_platform_oauth2_pins WHERE auth_id = $1";
 pub(super) const SELECT_MANY: &str = concat!("SELECT ", columns!(), " FROM gateway_backend ORDER BY name");
 
 /// A `gateway_backend` row as stored. Columns are nullable because trino-gateway writes them so.
@@ -128,9 +132,70 @@ fn is_transient(code: Option<&str>) -> bool {
     })
 }
 
-/// Implements [`super::ClusterStore`] for a store with a `pool` field, on the shared statements.
+/// Implements [`super::ClusterStore`] (and, with the `routing` feature, the router's
+/// `RouteStore`) for a store with a `pool` field of database `$db`, on the shared statements.
 macro_rules! impl_cluster_store {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
+        #[cfg(feature = "routing")]
+        #[async_trait::async_trait]
+        impl $crate::routing::RouteStore for $store {
+            async fn save_routes(&self, routes: &[$crate::routing::RouteRecord]) -> $crate::Result<()> {
+                use $crate::routing::RouteKey;
+                let queries: Vec<_> = routes
+                    .iter()
+                    .filter_map(|r| match &r.key {
+                        RouteKey::Query(id) => Some((id, r)),
+                        _ => None,
+                    })
+                    .collect();
+                let pins: Vec<_> = routes
+                    .iter()
+                    .filter_map(|r| match &r.key {
+                        RouteKey::OAuth2(id) => Some((id, r)),
+                        _ => None,
+                    })
+                    .collect();
+                let mut tx = self.pool.begin().await.map_err(|e| sql::map_err(e, "cannot save sticky routes"))?;
+                if !queries.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(sql::INSERT_QUERIES);
+                    insert.push_values(queries, |mut row, (id, r)| {
+                        row.push_bind(id.as_str().to_owned())
+                            .push_bind("")
+                            .push_bind(r.created_ms)
+                            .push_bind(r.backend_url.clone())
+                            .push_bind(r.user.clone())
+                            .push_bind(r.source.clone())
+                            .push_bind(r.routing_group.clone())
+                            .push_bind(r.external_url.clone());
+                    });
+                    insert.push(" ON CONFLICT (query_id) DO NOTHING");
+                    insert.build().execute(&mut *tx).await.map_err(|e| sql::map_err(e, "cannot save query routes"))?;
+                }
+                if !pins.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(sql::INSERT_PINS);
+                    insert.push_values(pins, |mut row, (id, r)| {
+                        row.push_bind(id.clone()).push_bind(r.backend_url.clone()).push_bind(r.created_ms);
+                    });
+                    insert.push(" ON CONFLICT (auth_id) DO NOTHING");
+                    insert.build().execute(&mut *tx).await.map_err(|e| sql::map_err(e, "cannot save OAuth2 pins"))?;
+                }
+                tx.commit().await.map_err(|e| sql::map_err(e, "cannot save sticky routes"))
+            }
+
+            async fn find_route(&self, key: &$crate::routing::RouteKey) -> $crate::Result<Option<String>> {
+                let (statement, id) = match key {
+                    $crate::routing::RouteKey::Query(id) => (sql::FIND_QUERY, id.as_str()),
+                    $crate::routing::RouteKey::OAuth2(id) => (sql::FIND_PIN, id.as_str()),
+                };
+                let row: Option<(Option<String>,)> = sqlx::query_as(statement)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| sql::map_err(e, "cannot look up a sticky route"))?;
+                Ok(row.and_then(|(url,)| url))
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::registry::ClusterStore for $store {
             async fn register(&self, cluster: &$crate::cluster::Cluster) -> $crate::Result<$crate::cluster::Cluster> {

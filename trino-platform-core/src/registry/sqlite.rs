@@ -41,4 +41,4 @@ impl SqliteStore {
     }
 }
 
-sql::impl_cluster_store!(SqliteStore);
+sql::impl_cluster_store!(SqliteStore, sqlx::Sqlite);
