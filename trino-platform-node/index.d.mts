@@ -1,0 +1,5 @@
+// Typings of the ES module entry point (index.mjs): those of the generated index.d.ts.
+import * as native from './index.js'
+
+export * from './index.js'
+export default native

@@ -1,0 +1,90 @@
+//! Errors as JavaScript sees them: an `Error` whose `code` is the core's kind name.
+//!
+//! An `async fn` exported through napi can only reject with napi's own `Status` codes, so every
+//! store method returns a Promise built by [`settle`]: the core future runs on napi's tokio
+//! runtime, and its error is turned into a JavaScript `Error` (with `code` set from
+//! [`ErrorKind`], never from the message) back on the JavaScript thread.
+
+use std::future::Future;
+
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::{Env, JsError};
+use napi_derive::napi;
+use trino_platform::ErrorKind;
+
+/// The `code` of every `Error` a trino-platform Promise rejects with: the name of the failure's
+/// kind, the same set the Rust `ErrorKind` and the Python exception classes use.
+#[napi(string_enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// A value that can never succeed: a bad cluster name, URL, routing group or store URL.
+    InvalidInput,
+    /// The named cluster does not exist.
+    NotFound,
+    /// A cluster with that name is registered already.
+    AlreadyExists,
+    /// The current state forbids the change (for example a concurrent modification).
+    Conflict,
+    /// Missing or wrong credentials (for example a rejected database password).
+    Unauthorized,
+    /// Valid credentials without the permission.
+    Forbidden,
+    /// The store cannot be reached, or was closed; retrying may help.
+    Unavailable,
+    /// An operation did not finish in time; retrying may help.
+    Timeout,
+    /// The database answered with an error that is none of the above.
+    Backend,
+    /// A bug in trino-platform.
+    Internal,
+}
+
+// `ErrorCode` lists the core's kinds for the typings; the `code` itself is always
+// `ErrorKind::as_str()`. This stops the build when the core gains a kind, so that the typings
+// learn its name too.
+const _: () = assert!(ErrorKind::ALL.len() == 10, "add the new ErrorKind to ErrorCode");
+
+/// Runs `work` on napi's tokio runtime and returns a Promise that resolves with its value, or
+/// rejects with an `Error` whose `code` is the core error's kind and whose message is the core
+/// error's message (which never holds a secret; the cause chain stays on the Rust side).
+pub(crate) fn settle<T, F>(env: &Env, work: F) -> napi::Result<PromiseRaw<'_, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = trino_platform::Result<T>> + Send + 'static,
+{
+    env.spawn_future_with_callback(async move { Ok(work.await) }, |env, outcome| {
+        outcome.map_err(|err| {
+            let coded = napi::Error::new(err.kind().as_str(), err.message().to_owned());
+            // Rejecting with a napi::Error that wraps a JavaScript value rejects with that very
+            // value, so the `code` set here is what JavaScript sees.
+            napi::Error::from(JsError::from(coded).into_unknown(*env))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typings' names (napi takes a string enum's values from its variant names) are the
+    /// core's names, in the core's order.
+    #[test]
+    fn error_codes_are_the_core_kind_names() {
+        use ErrorCode::*;
+        let codes = [
+            InvalidInput,
+            NotFound,
+            AlreadyExists,
+            Conflict,
+            Unauthorized,
+            Forbidden,
+            Unavailable,
+            Timeout,
+            Backend,
+            Internal,
+        ];
+        let names: Vec<String> = codes.iter().map(|code| format!("{code:?}")).collect();
+        let kinds: Vec<&str> = ErrorKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        assert_eq!(names, kinds);
+    }
+}

@@ -1,0 +1,24 @@
+//! The Python extension module `trino_platform._native`, re-exported by the `trino_platform`
+//! package: the cluster registry of `trino-platform-core` as a synchronous Python API.
+//!
+//! The binding is thin: it converts arguments to the core's validated types, runs the core's
+//! async calls on one process-wide tokio runtime with the GIL released, and maps every
+//! [`trino_platform::Error`] to the exception class of its kind. Nothing here decides anything
+//! the core does not.
+
+use pyo3::prelude::*;
+
+mod cluster;
+mod errors;
+mod registry;
+mod runtime;
+
+/// `trino_platform._native`: the classes and exceptions that `trino_platform` re-exports.
+#[pymodule(gil_used = false)]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<cluster::Cluster>()?;
+    m.add_class::<registry::ClusterStore>()?;
+    errors::register(m)?;
+    Ok(())
+}
