@@ -60,12 +60,17 @@ fn bench(c: &mut Criterion) {
     router.set_clusters(
         (0..8)
             .map(|i| {
-                Cluster::new(ClusterName::new(format!("c{i}")).unwrap(), BackendUrl::new(&format!("http://c{i}:8080")).unwrap())
-                    .with_routing_group(RoutingGroup::new(if i % 2 == 0 { "bi" } else { "adhoc" }).unwrap())
+                Cluster::new(
+                    ClusterName::new(format!("c{i}")).unwrap(),
+                    BackendUrl::new(&format!("http://c{i}:8080")).unwrap(),
+                )
+                .with_routing_group(RoutingGroup::new(if i % 2 == 0 { "bi" } else { "adhoc" }).unwrap())
             })
             .collect(),
     );
-    c.bench_function("router/route/new_query_100_rules", |b| b.iter(|| ready(router.route(black_box(&request))).unwrap()));
+    c.bench_function("router/route/new_query_100_rules", |b| {
+        b.iter(|| ready(router.route(black_box(&request))).unwrap())
+    });
     let id = QueryId::new("20260101_120000_00001_abcde").unwrap();
     let decision = ready(router.route(&request)).unwrap();
     router.record_query(&id, &decision.cluster, &request);

@@ -180,7 +180,7 @@ impl fmt::Display for BackendUrl {
 
 /// A Trino cluster registered behind the gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "ClusterJson", rename_all = "camelCase")]
+#[serde(try_from = "ClusterSpec", rename_all = "camelCase")]
 pub struct Cluster {
     /// Unique name.
     pub name: ClusterName,
@@ -235,35 +235,43 @@ impl Cluster {
     }
 }
 
-/// The wire form, with trino-gateway's defaults; converted to [`Cluster`] with validation.
-#[derive(Deserialize)]
+/// A cluster as a user writes it, before validation: only `name` and `proxy_to` are required,
+/// the rest take trino-gateway's defaults. This is also the JSON form (camelCase, unknown fields
+/// rejected) and what the bindings build from their arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ClusterJson {
-    name: String,
-    proxy_to: String,
-    #[serde(default)]
-    external_url: Option<String>,
-    #[serde(default)]
-    routing_group: Option<String>,
-    #[serde(default)]
-    active: Option<bool>,
+pub struct ClusterSpec {
+    /// Unique name.
+    pub name: String,
+    /// Where the gateway sends requests.
+    pub proxy_to: String,
+    /// Defaults to `proxy_to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_url: Option<String>,
+    /// Defaults to `adhoc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_group: Option<String>,
+    /// Defaults to `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
 }
 
-impl TryFrom<ClusterJson> for Cluster {
+impl TryFrom<ClusterSpec> for Cluster {
     type Error = Error;
-    fn try_from(json: ClusterJson) -> Result<Self> {
-        let proxy_to = BackendUrl::new(&json.proxy_to)?;
+    /// Validates every field; fails with `InvalidInput` naming the first bad one.
+    fn try_from(spec: ClusterSpec) -> Result<Self> {
+        let proxy_to = BackendUrl::new(&spec.proxy_to)?;
         Ok(Self {
-            name: ClusterName::new(json.name)?,
-            external_url: json
+            name: ClusterName::new(spec.name)?,
+            external_url: spec
                 .external_url
                 .as_deref()
                 .map(BackendUrl::new)
                 .transpose()?
                 .unwrap_or_else(|| proxy_to.clone()),
             proxy_to,
-            routing_group: json.routing_group.map(RoutingGroup::new).transpose()?.unwrap_or_default(),
-            active: json.active.unwrap_or(true),
+            routing_group: spec.routing_group.map(RoutingGroup::new).transpose()?.unwrap_or_default(),
+            active: spec.active.unwrap_or(true),
         })
     }
 }

@@ -146,12 +146,16 @@ impl std::str::FromStr for StoreUrl {
 /// Opens (and migrates) the store named by `url`. Fails with `InvalidInput` for an unknown
 /// scheme or a backend this build lacks, `Unavailable` when the database cannot be reached.
 pub async fn open(url: &str) -> Result<Arc<dyn ClusterStore>> {
-    let url = StoreUrl::parse(url)?;
+    open_url(&StoreUrl::parse(url)?).await
+}
+
+/// [`open`] for an already parsed URL.
+pub async fn open_url(url: &StoreUrl) -> Result<Arc<dyn ClusterStore>> {
     match url.backend() {
         #[cfg(feature = "sqlite")]
-        Backend::Sqlite => Ok(Arc::new(SqliteStore::open(&url).await?)),
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::open(url).await?)),
         #[cfg(feature = "postgres")]
-        Backend::Postgres => Ok(Arc::new(PostgresStore::open(&url).await?)),
+        Backend::Postgres => Ok(Arc::new(PostgresStore::open(url).await?)),
         #[allow(unreachable_patterns)]
         other => Err(Error::invalid_input(format!(
             "this build of trino-platform has no {other:?} store; enable the `{}` feature",

@@ -4,7 +4,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::{StoreUrl, sql};
 use crate::error::{Error, Result};
@@ -23,6 +24,12 @@ impl PostgresStore {
     pub async fn open(url: &StoreUrl) -> Result<Self> {
         let options = PgConnectOptions::from_str(url.expose())
             .map_err(|e| Error::invalid_input(format!("invalid PostgreSQL store URL {url}: {e}")))?;
+        // One direct connection first: an unreachable server or a wrong password fails at once
+        // with its real cause, instead of after the pool's acquire timeout.
+        let probe = PgConnection::connect_with(&options)
+            .await
+            .map_err(|e| sql::map_err(e, &format!("cannot connect to store {url}")))?;
+        probe.close().await.ok();
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
