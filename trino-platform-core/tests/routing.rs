@@ -195,3 +195,105 @@ async fn postgres_sticky_routes_survive_a_restart_and_are_shared() {
         sticky_routes_survive_a_restart_and_are_shared(fresh).await;
     }
 }
+
+/// The shared cases of `tests/cases/routing.yaml` (also run by the Python and Node suites).
+#[tokio::test]
+async fn shared_behaviour_cases() {
+    use serde_json::Value;
+    use trino_platform::cluster::ClusterSpec;
+    use trino_platform::routing::SelectionPolicy;
+
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases/routing.yaml")).unwrap();
+    let cases: Vec<Value> = serde_saphyr::from_str(&text).unwrap();
+    assert!(cases.len() >= 10);
+    for case in &cases {
+        let name = &case["name"];
+        let group = |v: &Value| v.as_str().map(|g| RoutingGroup::new(g).unwrap());
+        let config = &case["config"];
+        let config = RouterConfig {
+            default_group: group(&config["defaultGroup"]).unwrap_or_default(),
+            fallback_group: group(&config["fallbackGroup"]),
+            honor_routing_group_header: config["honorRoutingGroupHeader"].as_bool().unwrap_or(false),
+            policy: serde_json::from_value(config["policy"].clone()).unwrap_or(SelectionPolicy::LeastLoaded),
+            weights: config["weights"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (ClusterName::new(k).unwrap(), v.as_u64().unwrap() as u32))
+                .collect(),
+            ..RouterConfig::default()
+        };
+        let router = Router::new(config).unwrap();
+        let rules = match (case["rules"].as_str(), case["trinoGatewayRules"].as_str()) {
+            (Some(yaml), _) => RoutingRules::from_yaml(yaml),
+            (_, Some(yaml)) => RoutingRules::from_trino_gateway_yaml(yaml),
+            _ => Ok(RoutingRules::empty()),
+        };
+        let rules = match (rules, case["error"].as_str()) {
+            (Err(e), Some(kind)) => {
+                assert_eq!(e.kind().as_str(), kind, "{name}: {e}");
+                continue;
+            }
+            (rules, _) => rules.unwrap_or_else(|e| panic!("{name}: {e}")),
+        };
+        router.set_rules(rules);
+        let clusters: Vec<Cluster> = case["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| Cluster::try_from(serde_json::from_value::<ClusterSpec>(c.clone()).unwrap()).unwrap())
+            .collect();
+        router.set_clusters(clusters.clone());
+        for (cluster, status) in case["status"].as_object().into_iter().flatten() {
+            router
+                .set_status(&ClusterName::new(cluster).unwrap(), serde_json::from_value(status.clone()).unwrap())
+                .unwrap();
+        }
+        let by_name =
+            |n: &Value| Arc::new(clusters.iter().find(|c| c.name.as_str() == n.as_str().unwrap()).unwrap().clone());
+        for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
+            let context = format!("{name} step {i}");
+            if let Some(record) = step.get("recordQuery") {
+                let id = QueryId::new(record["queryId"].as_str().unwrap()).unwrap();
+                router.record_query(&id, &by_name(&record["cluster"]), &RouteRequest::default());
+                continue;
+            }
+            if let Some(record) = step.get("recordOAuth2Challenge") {
+                router.record_oauth2_challenge(record["header"].as_str().unwrap(), &by_name(&record["cluster"]));
+                continue;
+            }
+            let spec = &step["route"];
+            let mut request = RouteRequest::new(spec["method"].as_str().unwrap(), spec["path"].as_str().unwrap());
+            for (header, value) in spec["headers"].as_object().into_iter().flatten() {
+                request = request.with_header(header, value.as_str().unwrap());
+            }
+            if let Some(principal) = spec["principal"].as_str() {
+                request = request.with_principal(principal);
+            }
+            match (router.route(&request).await, step["error"].as_str()) {
+                (Err(e), Some(kind)) => assert_eq!(e.kind().as_str(), kind, "{context}: {e}"),
+                (Ok(d), Some(kind)) => panic!("{context}: expected {kind}, routed to {}", d.cluster.name),
+                (Err(e), None) => panic!("{context}: {e}"),
+                (Ok(d), None) => {
+                    let (reason, rule) = match &d.reason {
+                        RouteReason::Query(_) => ("query", None),
+                        RouteReason::OAuth2Login => ("oauth2Login", None),
+                        RouteReason::Header => ("header", None),
+                        RouteReason::Rule(rule) => ("rule", Some(rule.clone())),
+                        RouteReason::Default => ("default", None),
+                    };
+                    let mut got = serde_json::json!({
+                        "cluster": d.cluster.name.as_str(), "routingGroup": d.routing_group.as_str(), "reason": reason,
+                    });
+                    if let Some(rule) = rule {
+                        got["rule"] = rule.into();
+                    }
+                    if let Some(from) = &d.fell_back_from {
+                        got["fellBackFrom"] = from.as_str().into();
+                    }
+                    assert_eq!(got, step["expect"], "{context}");
+                }
+            }
+        }
+    }
+}
