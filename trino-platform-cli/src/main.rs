@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use trino_platform::cluster::{BackendUrl, Cluster, ClusterFilter, ClusterName, ClusterUpdate, RoutingGroup};
+use trino_platform::gateway::{Gateway, GatewayConfig};
 use trino_platform::registry::{self, ClusterStore};
 use trino_platform::{Error, ErrorKind, Result};
 
@@ -42,6 +43,19 @@ enum Command {
     /// Register and manage the Trino clusters behind the gateway.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Run the Trino Gateway.
+    #[command(subcommand)]
+    Gateway(GatewayCommand),
+}
+
+#[derive(Subcommand)]
+enum GatewayCommand {
+    /// Serve until SIGINT or SIGTERM, then let in-flight requests finish.
+    Serve {
+        /// Gateway config (YAML); without one: HTTP on 0.0.0.0:8080, the default store, no rules.
+        #[arg(long, short)]
+        config: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,7 +137,7 @@ fn main() -> ExitCode {
             return ExitCode::from(exit_code(ErrorKind::InvalidInput));
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(cli.output, &Error::new(ErrorKind::Internal, format!("cannot start the runtime: {e}"))),
     };
@@ -134,7 +148,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: &Cli) -> Result<()> {
-    let Command::Cluster(command) = &cli.command;
+    let command = match &cli.command {
+        Command::Cluster(command) => command,
+        Command::Gateway(GatewayCommand::Serve { config }) => return serve(cli, config.as_deref()).await,
+    };
     let store = registry::open(&store_url(cli.store.as_deref())?).await?;
     let result = cluster(store.as_ref(), command).await;
     store.close().await;
@@ -147,6 +164,48 @@ async fn run(cli: &Cli) -> Result<()> {
         Output::Table => print!("{}", table::render(&shown)),
     }
     Ok(())
+}
+
+/// Runs the gateway until a signal asks it to stop.
+async fn serve(cli: &Cli, config: Option<&std::path::Path>) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let mut config = match config {
+        Some(path) => GatewayConfig::load(path)?,
+        None => GatewayConfig::default(),
+    };
+    if cli.store.is_some() || config.store.is_none() {
+        config.store = Some(store_url(cli.store.as_deref())?.into());
+    }
+    let gateway = Gateway::start(config).await?;
+    for (scheme, addr) in [("http", gateway.http_addr()), ("https", gateway.https_addr())] {
+        if let Some(addr) = addr {
+            tracing::info!("trino-platform gateway listening on {scheme}://{addr}");
+        }
+    }
+    shutdown_signal().await;
+    tracing::info!("stopping: letting in-flight requests finish");
+    gateway.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return interrupt.await.unwrap_or_default(),
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
 }
 
 /// What a command shows: one cluster or a listing.

@@ -11,10 +11,13 @@
 //! | [`properties`] | always | Java `.properties` and Hadoop XML writers |
 //! | [`cluster`] | always | [`cluster::Cluster`], [`cluster::ClusterName`] and friends |
 //! | `registry` | `sqlite`, `postgres` (`registry` = both) | `ClusterStore`, `SqliteStore`, `PostgresStore` |
+//! | `gateway` | `server` | `Gateway`: the Trino Gateway server (proxy, health, admin API, metrics) |
 //! | `routing` | `routing` | `Router`, `RoutingRules` (typed and trino-gateway MVEL), selection, sticky routes |
 
 pub mod cluster;
 pub mod error;
+#[cfg(feature = "server")]
+pub mod gateway;
 pub mod properties;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod registry;

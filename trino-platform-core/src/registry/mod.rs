@@ -164,6 +164,26 @@ pub async fn open_url(url: &StoreUrl) -> Result<Arc<dyn ClusterStore>> {
     }
 }
 
+/// Opens the store named by `url` as both the cluster registry and the router's sticky-route
+/// store (one connection pool). Fails like [`open`].
+#[cfg(feature = "routing")]
+pub async fn open_with_routes(url: &StoreUrl) -> Result<(Arc<dyn ClusterStore>, Arc<dyn crate::routing::RouteStore>)> {
+    match url.backend() {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => {
+            let store = Arc::new(SqliteStore::open(url).await?);
+            Ok((store.clone(), store))
+        }
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => {
+            let store = Arc::new(PostgresStore::open(url).await?);
+            Ok((store.clone(), store))
+        }
+        #[allow(unreachable_patterns)]
+        other => Err(Error::invalid_input(format!("this build of trino-platform has no {other:?} store"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
