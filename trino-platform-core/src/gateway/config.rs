@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::routing::{RouterConfig, SelectionPolicy, StickyConfig};
 
 /// The whole gateway configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GatewayConfig {
     /// Where to listen.
@@ -266,20 +266,6 @@ pub struct AdminUser {
     pub username: String,
     /// Password (use `${ENV:NAME}`).
     pub password: SecretString,
-}
-
-impl Default for GatewayConfig {
-    fn default() -> Self {
-        Self {
-            listen: ListenConfig::default(),
-            store: None,
-            clusters: Vec::new(),
-            routing: RoutingConfig::default(),
-            health: HealthConfig::default(),
-            proxy: ProxyConfig::default(),
-            admin: AdminConfig::default(),
-        }
-    }
 }
 
 impl GatewayConfig {

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod trino;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection as _;
