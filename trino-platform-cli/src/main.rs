@@ -171,6 +171,7 @@ async fn serve(cli: &Cli, config: Option<&std::path::Path>) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let mut config = match config {
         Some(path) => GatewayConfig::load(path)?,

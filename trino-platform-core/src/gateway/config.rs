@@ -317,24 +317,45 @@ impl GatewayConfig {
     }
 }
 
-/// Replaces every `${ENV:NAME}` with the variable's value; an unset variable is an error that
-/// names it (and never shows a value).
+/// Replaces every `${ENV:NAME}` outside YAML comments with the variable's value; an unset
+/// variable is an error that names it (and never shows a value).
 pub(crate) fn substitute_env(text: &str) -> Result<String> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${ENV:") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 6..];
-        let end = after.find('}').ok_or_else(|| Error::invalid_input("unterminated ${ENV:…} reference"))?;
-        let name = &after[..end];
-        let value = std::env::var(name).map_err(|_| {
-            Error::invalid_input(format!("environment variable {name} is not set (referenced as ${{ENV:{name}}})"))
-        })?;
-        out.push_str(&value);
-        rest = &after[end + 1..];
+    for line in text.split_inclusive('\n') {
+        let (code, comment) = line.split_at(comment_start(line));
+        let mut rest = code;
+        while let Some(start) = rest.find("${ENV:") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 6..];
+            let end = after.find('}').ok_or_else(|| Error::invalid_input("unterminated ${ENV:…} reference"))?;
+            let name = &after[..end];
+            let value = std::env::var(name).map_err(|_| {
+                Error::invalid_input(format!("environment variable {name} is not set (referenced as ${{ENV:{name}}})"))
+            })?;
+            out.push_str(&value);
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out.push_str(comment);
     }
-    out.push_str(rest);
     Ok(out)
+}
+
+/// Where a YAML comment starts on `line` (a `#` at the start or after whitespace, outside
+/// quotes), or the line's length.
+fn comment_start(line: &str) -> usize {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if previous.is_whitespace() => return i,
+            _ => {}
+        }
+        previous = c;
+    }
+    line.len()
 }
 
 /// Serde for humantime duration strings (`10s`, `5m`, `1h 30m`).
@@ -381,6 +402,7 @@ mod tests {
         let config = GatewayConfig::from_yaml("admin:\n  tokens: ['${ENV:TP_TEST_ADMIN_TOKEN_X}']\n").unwrap();
         assert!(!format!("{config:?}").contains("s3cr3t-token"));
         let err = GatewayConfig::from_yaml("store: '${ENV:TP_SURELY_UNSET_VAR}'\n").unwrap_err();
+        assert!(GatewayConfig::from_yaml("# e.g. ${ENV:TP_SURELY_UNSET_VAR}\nadmin: {open: true} # ${ENV:X}\n").is_ok());
         assert!(err.to_string().contains("TP_SURELY_UNSET_VAR"), "{err}");
     }
 }
