@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-KNOWN_SERVICES = ("postgres", "s3", "keycloak")
+KNOWN_SERVICES = ("postgres", "s3", "keycloak", "trino")
 
 _skip_reasons: list[str] = []
 

@@ -12,6 +12,8 @@ import uuid
 
 import boto3
 import pg8000.native
+import pytest
+import trino
 
 
 def test_postgres_answers(require_service):
@@ -71,3 +73,30 @@ def test_keycloak_answers(require_service):
         token = json.load(resp)
     assert token.get("access_token")
     assert token.get("token_type", "").lower() == "bearer"
+
+
+@pytest.mark.parametrize("url_var", ["TP_TEST_TRINO_URL", "TP_TEST_TRINO_URL_2"])
+def test_trino_answers(require_service, url_var):
+    """A query through the real client protocol (POST /v1/statement, then nextUri)."""
+    (url,) = require_service("trino", url_var)
+    parts = urllib.parse.urlsplit(url)
+    with urllib.request.urlopen(f"{url.rstrip('/')}/v1/info", timeout=30) as resp:
+        info = json.load(resp)
+    assert info["starting"] is False
+    assert info["coordinator"] is True
+    conn = trino.dbapi.connect(
+        host=parts.hostname,
+        port=parts.port,
+        http_scheme=parts.scheme,
+        user="test",
+        catalog="tpch",
+        schema="tiny",
+        request_timeout=60,
+    )
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM tpch.tiny.nation")
+        assert cur.fetchall() == [[25]]
+        assert cur.stats["state"] == "FINISHED"
+    finally:
+        conn.close()
