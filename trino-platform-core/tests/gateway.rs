@@ -121,6 +121,12 @@ async fn errors_are_trino_shaped_and_never_hang() {
     let oversized = call("GET", &format!("{url}/v1/info"), &[("x-huge", &huge)], "").await;
     assert_eq!(oversized.status, 431, "oversized headers are refused");
 
+    // A backend that hangs: 504 after the response timeout (2 s here), not a hang.
+    let started = Instant::now();
+    let stuck = call("POST", &format!("{url}/v1/statement"), &[("x-trino-user", "a")], "STUCK").await;
+    assert_eq!((stuck.status, stuck.json()["error"]["errorName"].clone()), (504, json!("BACKEND_TIMEOUT")));
+    assert!(started.elapsed() < Duration::from_secs(10));
+
     // No cluster in the group: 503 with a Trino error.
     call("POST", &format!("{url}/api/v1/clusters/trino-a/deactivate"), &[("authorization", TOKEN)], "").await;
     let none = call("POST", &format!("{url}/v1/statement"), &[("x-trino-user", "a")], "SELECT 1").await;

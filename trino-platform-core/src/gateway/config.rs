@@ -402,7 +402,9 @@ mod tests {
         let config = GatewayConfig::from_yaml("admin:\n  tokens: ['${ENV:TP_TEST_ADMIN_TOKEN_X}']\n").unwrap();
         assert!(!format!("{config:?}").contains("s3cr3t-token"));
         let err = GatewayConfig::from_yaml("store: '${ENV:TP_SURELY_UNSET_VAR}'\n").unwrap_err();
-        assert!(GatewayConfig::from_yaml("# e.g. ${ENV:TP_SURELY_UNSET_VAR}\nadmin: {open: true} # ${ENV:X}\n").is_ok());
+        assert!(
+            GatewayConfig::from_yaml("# e.g. ${ENV:TP_SURELY_UNSET_VAR}\nadmin: {open: true} # ${ENV:X}\n").is_ok()
+        );
         assert!(err.to_string().contains("TP_SURELY_UNSET_VAR"), "{err}");
     }
 }

@@ -13,7 +13,8 @@
 //!   (`http-server.process-forwarded=true`);
 //! - a user named `oauth` gets a 401 with Trino's OAuth2 `WWW-Authenticate` challenge;
 //! - `GET /v1/info` → `{"starting": false, …}`, `GET /v1/cluster` → running/queued counts;
-//! - `GET /v1/spooled/download/big-{n}` streams `n` bytes (a spooled result segment).
+//! - `GET /v1/spooled/download/big-{n}` streams `n` bytes (a spooled result segment);
+//! - the SQL text `STUCK` makes the coordinator hang for 30 s before answering.
 
 #![allow(dead_code)]
 
@@ -125,6 +126,9 @@ async fn submit(State(state): State<Arc<FixtureState>>, headers: HeaderMap, sql:
             name = state.name
         );
         return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)], "").into_response();
+    }
+    if sql.trim() == "STUCK" {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await; // a backend that hangs
     }
     if sql.trim().is_empty() {
         return (StatusCode::BAD_REQUEST, "SQL statement is empty").into_response();
