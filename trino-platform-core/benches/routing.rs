@@ -78,5 +78,50 @@ fn bench(c: &mut Criterion) {
     c.bench_function("router/route/follow_up", |b| b.iter(|| ready(router.route(black_box(&next))).unwrap()));
 }
 
-criterion_group!(benches, bench);
+/// Resident memory of this process, in MiB.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// One million live query ids in the sticky map: the memory they take (printed) and a lookup
+/// among them (benchmarked).
+fn sticky(c: &mut Criterion) {
+    const IDS: usize = 1_000_000;
+    let router = Router::new(RouterConfig::default()).unwrap();
+    let cluster =
+        std::sync::Arc::new(Cluster::new(ClusterName::new("c0").unwrap(), BackendUrl::new("http://c0:8080").unwrap()));
+    router.set_clusters(vec![Cluster::clone(&cluster)]);
+    let ids: Vec<QueryId> = (0..IDS)
+        .map(|i| QueryId::new(&format!("20260101_{:06}_{:05}_abcde", i / 100_000, i % 100_000)).unwrap())
+        .collect();
+    let request = RouteRequest::default();
+    let before = rss_mib();
+    for id in &ids {
+        router.record_query(id, &cluster, &request);
+    }
+    let after = rss_mib();
+    eprintln!(
+        "sticky map: {IDS} query ids take {:.1} MiB ({:.0} bytes each)",
+        after - before,
+        (after - before) * 1048576.0 / IDS as f64
+    );
+    let paths: Vec<String> = ids.iter().step_by(9973).map(|id| format!("/v1/statement/executing/{id}/y/3")).collect();
+    let mut i = 0;
+    c.bench_function("router/route/follow_up_among_1m", |b| {
+        b.iter(|| {
+            i = (i + 1) % paths.len();
+            ready(router.route(black_box(&RouteRequest::new("GET", &paths[i])))).unwrap()
+        })
+    });
+    drop(ids);
+}
+
+criterion_group!(benches, bench, sticky);
 criterion_main!(benches);
