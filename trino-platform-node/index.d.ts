@@ -83,6 +83,142 @@ export declare class ClusterStore {
   close(): Promise<void>
 }
 
+/**
+ * The gateway's routing engine: given a request, which cluster serves it, and why. Open one
+ * with `Router.open(config)`, give it rules (`setRules`) and clusters (`setClusters`), then
+ * `route` each request. It decides in this order:
+ *
+ * 1. a **query id** in the path or query string (a follow-up): the cluster that ran the query
+ *    (`recordQuery`), even if since deactivated or unhealthy, so running queries drain;
+ * 2. an **OAuth2 leg** (`/oauth2/token/…`, `/oauth2/callback` with the `oauth2Cookie`): the
+ *    coordinator that issued the challenge (`recordOAuth2Challenge`);
+ * 3. the **routing group**: `X-Trino-Routing-Group` when `honorRoutingGroupHeader`, else the
+ *    first matching rule, else `defaultGroup`;
+ * 4. a healthy, active **cluster** of that group by `policy`, else of `fallbackGroup`.
+ *
+ * Promise methods reject, and synchronous ones throw, an `Error` whose `code` is an
+ * `ErrorCode`. Arguments of the wrong JavaScript type (which the typings rule out) throw at
+ * the call instead, with napi's own codes (`'StringExpected'`, `'InvalidArg'`, …).
+ */
+export declare class Router {
+  /**
+   * Opens a router with `config` (every field optional), without rules or clusters.
+   *
+   * With `storeUrl` the store is opened (created and migrated as needed, like
+   * `ClusterStore.open`) and sticky routes are written to it in the background (`flush`
+   * waits for them) and looked up there when this router does not know them.
+   *
+   * Rejects with `InvalidInput` for a bad group, cluster name, weight or store URL,
+   * `Unauthorized` when the database refuses the credentials and `Unavailable` when it cannot
+   * be reached; messages never show the URL's password.
+   */
+  static open(config?: RouterConfig | undefined | null): Promise<Router>
+  /** Replaces the rules atomically: each request sees the old set or the new one, whole. */
+  setRules(rules: RoutingRules): void
+  /**
+   * Loads a typed rules file (as `RoutingRules.load`), swaps it in and returns how many rules
+   * it has. Throws `InvalidInput` when the file cannot be read or is invalid, and then the
+   * rules in force stay.
+   */
+  loadRules(path: string): number
+  /**
+   * Replaces the clusters the router chooses from, for example with `await store.list()`
+   * (omitted fields take trino-gateway's defaults). Status and in-flight counts of clusters
+   * that stay are kept. Throws `InvalidInput` for a bad cluster, and then nothing changes.
+   */
+  setClusters(clusters: Array<NewCluster>): void
+  /**
+   * Records a cluster's health and load (from a health check). Throws `InvalidInput` for a
+   * bad name or a count that is no whole number ≥ 0, and `NotFound` for a cluster the router
+   * does not have.
+   */
+  setStatus(name: string, status: ClusterStatus): void
+  /** Every cluster the router has, with its status, sorted by name. */
+  clusters(): Array<ClusterView>
+  /**
+   * Decides where `request` goes and resolves with the decision.
+   *
+   * Rejects with `NotFound` for a query id no cluster behind this router (or its store) ran,
+   * `Unavailable` when no healthy, active cluster can take the request (retrying may help)
+   * and `InvalidInput` for a malformed `X-Trino-Routing-Group` that the router honours.
+   */
+  route(request: RouteRequest): Promise<RouteDecision>
+  /**
+   * Remembers that cluster `clusterName` runs query `queryId` (call it on the first response
+   * to `POST /v1/statement`), so that its follow-ups reach that cluster; with a store, also
+   * written there in the background, with `opts`' user and source. A query id recorded
+   * before keeps its first cluster in the store.
+   *
+   * Throws `InvalidInput` for a malformed query id or cluster name and `NotFound` for a
+   * cluster the router does not have.
+   */
+  recordQuery(queryId: string, clusterName: string, opts?: RecordQueryOptions | undefined | null): void
+  /**
+   * Pins the OAuth2 login ids of a `401`'s `WWW-Authenticate` header value to cluster
+   * `clusterName`, so that every leg of that login reaches it; returns how many ids it
+   * pinned (0 when the value is no Trino OAuth2 challenge). Throws `InvalidInput` for a bad
+   * name and `NotFound` for a cluster the router does not have.
+   */
+  recordOAuth2Challenge(wwwAuthenticate: string, clusterName: string): number
+  /**
+   * The `Set-Cookie` header value that pins a browser's OAuth2 callback to cluster
+   * `clusterName` (set it on the response to `/oauth2/token/initiate/…`). Throws
+   * `InvalidInput` for a bad name.
+   */
+  oauth2Cookie(clusterName: string): string
+  /**
+   * Resolves once every sticky route recorded so far is written to the store (at once
+   * without `storeUrl`). A route the store refuses stays in memory only, and is logged.
+   */
+  flush(): Promise<void>
+}
+
+/**
+ * A validated, compiled, ordered set of routing rules: which routing group a new query goes
+ * to. Build one with `RoutingRules.fromYaml(text)`, `RoutingRules.load(path)` or
+ * `RoutingRules.fromTrinoGatewayYaml(text)` and give it to `Router.setRules`.
+ *
+ * A typed rules file (YAML) looks like:
+ *
+ * ```yaml
+ * groups: [adhoc, etl, bi]        # optional: when given, every rule must name one of these
+ * rules:
+ *   - name: etl-tools
+ *     priority: 10                # default 0; lower runs first, ties keep file order
+ *     when:                       # optional: a rule without `when` always matches
+ *       any:
+ *         - source: {glob: "airflow*"}
+ *         - clientTags: {equals: etl}
+ *     routingGroup: etl
+ *     addHeaders: {X-Trino-Client-Tags: etl}   # optional: set on the forwarded request
+ * ```
+ *
+ * The first rule whose condition holds decides the group. Every constructor is synchronous and
+ * throws an `Error` whose `code` is `'InvalidInput'` (naming the rule and its line) when the
+ * rules cannot load.
+ */
+export declare class RoutingRules {
+  /**
+   * Parses and validates a typed rules file. Throws `InvalidInput` naming the rule and line
+   * (a duplicate or empty name, a malformed matcher, a bad regex, a group outside `groups`).
+   */
+  static fromYaml(text: string): RoutingRules
+  /**
+   * Reads and validates a typed rules file from disk. Throws `InvalidInput` when the file
+   * cannot be read or is invalid; the message names the file.
+   */
+  static load(path: string): RoutingRules
+  /**
+   * Imports trino-gateway's MVEL rules file (YAML documents with `name`, `priority`,
+   * `condition`, `actions`), keeping its meaning: every matching rule fires in priority order
+   * and the last `result.put("routingGroup", …)` wins. Throws `InvalidInput` for MVEL it
+   * cannot translate faithfully, naming the rule.
+   */
+  static fromTrinoGatewayYaml(text: string): RoutingRules
+  /** The number of rules. */
+  get length(): number
+}
+
 /** A Trino cluster registered behind the gateway, in trino-gateway's backend JSON shape. */
 export interface Cluster {
   /** Unique name: 1 to 63 letters, digits, `-`, `_` or `.`, starting with a letter or digit. */
@@ -105,6 +241,16 @@ export interface ClusterFilter {
   active?: boolean
 }
 
+/** Health and load of a cluster, as a health check reported them. */
+export interface ClusterStatus {
+  /** Whether the cluster answers and is not starting; unhealthy clusters take no new queries. */
+  healthy: boolean
+  /** Queries waiting in the cluster's queue (default 0). */
+  queued?: number
+  /** Queries running on the cluster (default 0). */
+  running?: number
+}
+
 /** A partial change to a registered cluster: only the fields given change. */
 export interface ClusterUpdate {
   /** New proxy URL. */
@@ -117,13 +263,31 @@ export interface ClusterUpdate {
   active?: boolean
 }
 
+/** A registered cluster with its live status, as the router sees it. */
+export interface ClusterView {
+  /** The registration. */
+  cluster: Cluster
+  /** Whether the last status said healthy (clusters start healthy). */
+  healthy: boolean
+  /** Queued queries, from the last status. */
+  queued: number
+  /** Running queries, from the last status. */
+  running: number
+  /** Requests in flight through this router. */
+  inFlight: number
+}
+
 /**
- * The `code` of every `Error` a trino-platform Promise rejects with: the name of the failure's
- * kind, the same set the Rust `ErrorKind` and the Python exception classes use.
+ * The `code` of every `Error` a trino-platform Promise rejects with (or a synchronous method
+ * throws): the name of the failure's kind, the same set the Rust `ErrorKind` and the Python
+ * exception classes use.
  */
 export type ErrorCode = 'InvalidInput' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Unauthorized' | 'Forbidden' | 'Unavailable' | 'Timeout' | 'Backend' | 'Internal'
 
-/** A cluster to register; omitted fields take trino-gateway's defaults. */
+/**
+ * A cluster as written, for `ClusterStore.register` and `Router.setClusters`: omitted fields
+ * take trino-gateway's defaults. Every `Cluster` (as `ClusterStore.list()` resolves with) is one.
+ */
 export interface NewCluster {
   /** Unique name: 1 to 63 letters, digits, `-`, `_` or `.`, starting with a letter or digit. */
   name: string
@@ -136,3 +300,80 @@ export interface NewCluster {
   /** Whether the cluster takes new queries (default: `true`). */
   active?: boolean
 }
+
+/** Who submitted a query, stored with its sticky route (trino-gateway's `query_history`). */
+export interface RecordQueryOptions {
+  /** The user the query runs as. */
+  user?: string
+  /** The client application (`X-Trino-Source`). */
+  source?: string
+}
+
+/** Where a request goes, and why. */
+export interface RouteDecision {
+  /** The chosen cluster. */
+  cluster: Cluster
+  /** The group the request was routed in (the fallback group when it fell back). */
+  routingGroup: string
+  /** Why the cluster was chosen. */
+  reason: RouteReason
+  /** The rule that chose the group, when `reason` is `'rule'`. */
+  rule?: string
+  /** The query the request follows up, when `reason` is `'query'`. */
+  queryId?: string
+  /**
+   * The group first chosen, when it had no healthy, active cluster and the request fell
+   * back to `RouterConfig.fallbackGroup`.
+   */
+  fellBackFrom?: string
+  /** Headers to set on the forwarded request (from the deciding rule's `addHeaders`). */
+  addHeaders: Record<string, string>
+}
+
+/** How a `Router` behaves; every field is optional. */
+export interface RouterConfig {
+  /** The routing group of requests no rule matches (default `adhoc`). */
+  defaultGroup?: string
+  /** The group to try when the chosen one has no healthy, active cluster (default: none). */
+  fallbackGroup?: string
+  /** Let clients pick the group with the `X-Trino-Routing-Group` header (default `false`). */
+  honorRoutingGroupHeader?: boolean
+  /** How a cluster is picked inside a group (default `'leastLoaded'`). */
+  policy?: SelectionPolicy
+  /**
+   * Cluster weights for the `'weighted'` policy, by cluster name: whole numbers from 0 (no
+   * new queries) to 4294967295; a cluster not named here weighs 1.
+   */
+  weights?: Record<string, number>
+  /**
+   * Where sticky routes (query ids and OAuth2 logins) persist, so that a restarted router
+   * or another one on the same store follows them: a store URL as for `ClusterStore.open`
+   * (`sqlite:///path/to/file.db`, `postgres://user:password@host:port/db`). Without it they
+   * live in this router's memory only.
+   */
+  storeUrl?: string
+}
+
+/** Why a `Router` chose a cluster. */
+export type RouteReason = 'query' | 'oauth2Login' | 'header' | 'rule' | 'default'
+
+/** A request to route, as the gateway received it. */
+export interface RouteRequest {
+  /** The HTTP method, in any case. */
+  method: string
+  /**
+   * The path with its query string, if any: `/v1/statement`,
+   * `/v1/statement/executing/20260101_120000_00001_abcde/y8f/2`, `/ui/query.html?20260101_…`.
+   */
+  path: string
+  /**
+   * Request headers by name, matched in any case: `X-Trino-User`, `X-Trino-Source`,
+   * `X-Trino-Client-Tags`, `X-Trino-Routing-Group`, `Cookie`, …
+   */
+  headers?: Record<string, string>
+  /** The authenticated user (from a validated token), which outranks `X-Trino-User`. */
+  principal?: string
+}
+
+/** How a `Router` picks a cluster among the healthy, active clusters of a routing group. */
+export type SelectionPolicy = 'leastLoaded' | 'roundRobin' | 'weighted'

@@ -836,4 +836,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.ClusterStore = nativeBinding.ClusterStore
+module.exports.Router = nativeBinding.Router
+module.exports.RoutingRules = nativeBinding.RoutingRules
 module.exports.ErrorCode = nativeBinding.ErrorCode
+module.exports.RouteReason = nativeBinding.RouteReason
+module.exports.SelectionPolicy = nativeBinding.SelectionPolicy

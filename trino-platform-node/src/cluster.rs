@@ -3,7 +3,7 @@
 
 use napi_derive::napi;
 use trino_platform::Result;
-use trino_platform::cluster::{self as core, BackendUrl, ClusterName, RoutingGroup};
+use trino_platform::cluster::{self as core, BackendUrl, ClusterSpec, RoutingGroup};
 
 /// A Trino cluster registered behind the gateway, in trino-gateway's backend JSON shape.
 #[napi(object)]
@@ -32,7 +32,8 @@ impl From<core::Cluster> for Cluster {
     }
 }
 
-/// A cluster to register; omitted fields take trino-gateway's defaults.
+/// A cluster as written, for `ClusterStore.register` and `Router.setClusters`: omitted fields
+/// take trino-gateway's defaults. Every `Cluster` (as `ClusterStore.list()` resolves with) is one.
 #[napi(object)]
 pub struct NewCluster {
     /// Unique name: 1 to 63 letters, digits, `-`, `_` or `.`, starting with a letter or digit.
@@ -48,19 +49,11 @@ pub struct NewCluster {
 }
 
 impl NewCluster {
-    /// The validated core cluster; fails with `InvalidInput` naming the first bad field.
+    /// The validated core cluster, with trino-gateway's defaults for omitted fields (the core's
+    /// [`ClusterSpec`] conversion); fails with `InvalidInput` naming the first bad field.
     pub(crate) fn into_core(self) -> Result<core::Cluster> {
-        let mut cluster = core::Cluster::new(ClusterName::new(self.name)?, BackendUrl::new(&self.proxy_to)?);
-        if let Some(url) = self.external_url {
-            cluster = cluster.with_external_url(BackendUrl::new(&url)?);
-        }
-        if let Some(group) = self.routing_group {
-            cluster = cluster.with_routing_group(RoutingGroup::new(group)?);
-        }
-        if let Some(active) = self.active {
-            cluster = cluster.with_active(active);
-        }
-        Ok(cluster)
+        let Self { name, proxy_to, external_url, routing_group, active } = self;
+        core::Cluster::try_from(ClusterSpec { name, proxy_to, external_url, routing_group, active })
     }
 }
 

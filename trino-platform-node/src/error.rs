@@ -1,9 +1,10 @@
 //! Errors as JavaScript sees them: an `Error` whose `code` is the core's kind name.
 //!
 //! An `async fn` exported through napi can only reject with napi's own `Status` codes, so every
-//! store method returns a Promise built by [`settle`]: the core future runs on napi's tokio
-//! runtime, and its error is turned into a JavaScript `Error` (with `code` set from
-//! [`ErrorKind`], never from the message) back on the JavaScript thread.
+//! Promise-returning method builds its Promise with [`settle`]: the core future runs on napi's
+//! tokio runtime, and its error is turned into a JavaScript `Error` (with `code` set from
+//! [`ErrorKind`], never from the message) back on the JavaScript thread. Synchronous methods
+//! pass their core result through [`or_throw`], which builds the very same `Error` and throws it.
 
 use std::future::Future;
 
@@ -12,14 +13,16 @@ use napi::{Env, JsError};
 use napi_derive::napi;
 use trino_platform::ErrorKind;
 
-/// The `code` of every `Error` a trino-platform Promise rejects with: the name of the failure's
-/// kind, the same set the Rust `ErrorKind` and the Python exception classes use.
+/// The `code` of every `Error` a trino-platform Promise rejects with (or a synchronous method
+/// throws): the name of the failure's kind, the same set the Rust `ErrorKind` and the Python
+/// exception classes use.
 #[napi(string_enum)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
-    /// A value that can never succeed: a bad cluster name, URL, routing group or store URL.
+    /// A value that can never succeed: a bad cluster name, URL, routing group, store URL, query
+    /// id or routing rule.
     InvalidInput,
-    /// The named cluster does not exist.
+    /// The named cluster does not exist, or no cluster ran the query id.
     NotFound,
     /// A cluster with that name is registered already.
     AlreadyExists,
@@ -29,7 +32,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// Valid credentials without the permission.
     Forbidden,
-    /// The store cannot be reached, or was closed; retrying may help.
+    /// The store cannot be reached or was closed, or no healthy, active cluster can take a
+    /// request; retrying may help.
     Unavailable,
     /// An operation did not finish in time; retrying may help.
     Timeout,
@@ -53,13 +57,23 @@ where
     F: Future<Output = trino_platform::Result<T>> + Send + 'static,
 {
     env.spawn_future_with_callback(async move { Ok(work.await) }, |env, outcome| {
-        outcome.map_err(|err| {
-            let coded = napi::Error::new(err.kind().as_str(), err.message().to_owned());
-            // Rejecting with a napi::Error that wraps a JavaScript value rejects with that very
-            // value, so the `code` set here is what JavaScript sees.
-            napi::Error::from(JsError::from(coded).into_unknown(*env))
-        })
+        outcome.map_err(|err| coded(env, &err))
     })
+}
+
+/// The outcome of a synchronous method: its value, or the coded `Error` (as [`settle`] rejects
+/// with) for JavaScript to throw.
+pub(crate) fn or_throw<T>(env: &Env, result: trino_platform::Result<T>) -> napi::Result<T> {
+    result.map_err(|err| coded(env, &err))
+}
+
+/// A JavaScript `Error` whose `code` is `err`'s kind name and whose message is `err`'s message
+/// (which never holds a secret; the cause chain stays on the Rust side).
+fn coded(env: &Env, err: &trino_platform::Error) -> napi::Error {
+    let coded = napi::Error::new(err.kind().as_str(), err.message().to_owned());
+    // A napi::Error that wraps a JavaScript value is thrown, or rejects a Promise, as that very
+    // value, so the `code` set here is what JavaScript sees.
+    napi::Error::from(JsError::from(coded).into_unknown(*env))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Node.js binding of trino-platform: the npm package `trino-platform`.
+//! Node.js binding of trino-platform: the npm package `trino-platform` (the cluster registry and
+//! the routing engine).
 //!
 //! A thin layer over the core crate: it converts between JavaScript objects and the core's
 //! validated types and maps every core error onto a JavaScript `Error` whose `code` is the
@@ -7,10 +8,16 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `error.rs` | [`error::ErrorCode`] and the rejection of a Promise with a coded `Error` |
-//! | `cluster.rs` | the plain objects JavaScript passes in and gets back |
+//! | `error.rs` | [`error::ErrorCode`], and the coded `Error` a Promise rejects with or a method throws |
+//! | `cluster.rs` | the cluster objects JavaScript passes in and gets back |
 //! | `store.rs` | the `ClusterStore` class, one Promise-returning method per store operation |
+//! | `rules.rs` | the `RoutingRules` class: typed or trino-gateway rules, loaded and validated |
+//! | `route.rs` | the routing objects: `RouterConfig`, `RouteRequest`, `RouteDecision`, status |
+//! | `router.rs` | the `Router` class, one method per core `Router` operation |
 
 mod cluster;
 mod error;
+mod route;
+mod router;
+mod rules;
 mod store;

@@ -8,3 +8,11 @@ export async function names(url: string): Promise<string[]> {
   await store.close()
   return clusters.map((c) => c.name)
 }
+
+export async function route(clusters: trino.Cluster[]): Promise<string> {
+  const router: trino.Router = await trino.Router.open({ policy: 'roundRobin' })
+  router.setRules(trino.RoutingRules.fromYaml('rules: []'))
+  router.setClusters(clusters)
+  const decision: trino.RouteDecision = await router.route({ method: 'POST', path: '/v1/statement' })
+  return decision.cluster.name
+}

@@ -2,11 +2,20 @@
 // package.json `exports` (import condition, index.d.mts), plus misuses the typings must reject.
 import native, {
   ClusterStore,
+  Router,
+  RoutingRules,
   type Cluster,
   type ClusterFilter,
+  type ClusterStatus,
   type ClusterUpdate,
+  type ClusterView,
   type ErrorCode,
   type NewCluster,
+  type RouteDecision,
+  type RouteReason,
+  type RouteRequest,
+  type RouterConfig,
+  type SelectionPolicy,
   type TrinoPlatformError,
 } from 'trino-platform'
 
@@ -63,4 +72,60 @@ export async function misuse(store: ClusterStore): Promise<void> {
   // @ts-expect-error open is static and takes a URL
   await store.open('sqlite::memory:')
   console.log(names, code)
+}
+
+export async function routing(store: ClusterStore): Promise<RouteDecision> {
+  const policy: SelectionPolicy = 'weighted'
+  const config: RouterConfig = { defaultGroup: 'adhoc', fallbackGroup: 'adhoc', policy, weights: { 'trino-1': 2 } }
+  const router: Router = await Router.open({ ...config, storeUrl: 'sqlite:///var/lib/trino-platform/gateway.db' })
+  await Router.open()
+  const rules: RoutingRules = RoutingRules.fromYaml('rules: []')
+  const count: number = rules.length + RoutingRules.load('rules.yaml').length
+  router.setRules(RoutingRules.fromTrinoGatewayYaml('---\nname: x\ncondition: "true"\n'))
+  router.setRules(rules)
+  const loaded: number = router.loadRules('/etc/trino-platform/rules.yaml')
+  router.setClusters(await store.list())
+  router.setClusters([{ name: 'trino-2', proxyTo: 'http://trino-2:8080' }])
+  const status: ClusterStatus = { healthy: true, queued: 1 }
+  router.setStatus('trino-1', status)
+  const views: ClusterView[] = router.clusters()
+  const inFlight: number = views[0].inFlight + views[0].queued
+  const request: RouteRequest = { method: 'POST', path: '/v1/statement', headers: { 'X-Trino-User': 'alice' } }
+  const decision: RouteDecision = await router.route({ ...request, principal: 'alice' })
+  const reason: RouteReason = decision.reason
+  const chosen: Cluster = decision.cluster
+  const rule: string | undefined = reason === 'rule' ? decision.rule : decision.queryId ?? decision.fellBackFrom
+  const headers: Record<string, string> = decision.addHeaders
+  router.recordQuery('20260101_120000_00001_abcde', chosen.name, { user: 'alice', source: 'cli' })
+  router.recordQuery('20260101_120000_00002_abcde', chosen.name)
+  const pinned: number = router.recordOAuth2Challenge('Bearer x_token_server="…"', chosen.name)
+  const cookie: string = router.oauth2Cookie(chosen.name)
+  const flushed: Promise<void> = router.flush()
+  await flushed
+  try {
+    await router.route({ method: 'GET', path: '/v1/query/20260101_120000_00009_abcde' })
+  } catch (err) {
+    if ((err as TrinoPlatformError).code === 'NotFound') console.log(count, loaded, inFlight, rule, headers, pinned, cookie)
+  }
+  return decision
+}
+
+export async function routingMisuse(router: Router): Promise<void> {
+  // @ts-expect-error not a selection policy
+  await Router.open({ policy: 'random' })
+  // @ts-expect-error a request needs a path
+  await router.route({ method: 'GET' })
+  // @ts-expect-error setRules takes compiled RoutingRules, not a rules object
+  router.setRules({ rules: [] })
+  // @ts-expect-error a cluster needs proxyTo
+  router.setClusters([{ name: 'trino-1' }])
+  // @ts-expect-error recordQuery needs the cluster that runs the query
+  router.recordQuery('20260101_120000_00001_abcde')
+  // @ts-expect-error a status needs `healthy`
+  router.setStatus('trino-1', { queued: 1 })
+  // @ts-expect-error route resolves with a decision, whose reason is no free string
+  const reason: 'fallback' = (await router.route({ method: 'GET', path: '/' })).reason
+  // @ts-expect-error length is a getter, not a method
+  RoutingRules.fromYaml('rules: []').length()
+  console.log(reason)
 }
