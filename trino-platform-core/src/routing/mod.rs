@@ -241,6 +241,11 @@ impl Router {
             .collect()
     }
 
+    /// The registered cluster named `name`, if any.
+    pub fn cluster(&self, name: &ClusterName) -> Option<Arc<Cluster>> {
+        self.pool().get(name).map(|b| Arc::clone(&b.cluster))
+    }
+
     fn pool(&self) -> Arc<Pool> {
         Arc::clone(&self.pool.read().unwrap_or_else(|p| p.into_inner()))
     }
