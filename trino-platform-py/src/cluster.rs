@@ -18,6 +18,13 @@ impl From<cluster::Cluster> for Cluster {
     }
 }
 
+impl Cluster {
+    /// The core value (for handing clusters to the router).
+    pub(crate) fn core(&self) -> &cluster::Cluster {
+        &self.0
+    }
+}
+
 #[pymethods]
 impl Cluster {
     /// Unique name.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyType};
 use trino_platform::cluster::{
-    BackendUrl, Cluster as CoreCluster, ClusterFilter, ClusterName, ClusterUpdate, RoutingGroup,
+    BackendUrl, Cluster as CoreCluster, ClusterFilter, ClusterName, ClusterSpec, ClusterUpdate, RoutingGroup,
 };
 use trino_platform::registry::{self, StoreUrl};
 use trino_platform::{Error, Result};
@@ -50,9 +50,9 @@ impl ClusterStore {
     /// credentials, `UnavailableError` when the database cannot be reached.
     #[classmethod]
     fn open(_cls: &Bound<'_, PyType>, py: Python<'_>, url: &str) -> PyResult<Self> {
-        let redacted_url = StoreUrl::parse(url).map_err(to_pyerr)?.redacted();
-        let url = url.to_owned();
-        let store = block_on(py, async move { registry::open(&url).await })?;
+        let url = StoreUrl::parse(url).map_err(to_pyerr)?;
+        let redacted_url = url.redacted();
+        let store = block_on(py, async move { registry::open_url(&url).await })?;
         Ok(Self { store: Some(store), redacted_url })
     }
 
@@ -71,14 +71,14 @@ impl ClusterStore {
         routing_group: Option<&str>,
         active: bool,
     ) -> PyResult<Cluster> {
-        let mut cluster =
-            CoreCluster::new(self::name(name)?, BackendUrl::new(proxy_to).map_err(to_pyerr)?).with_active(active);
-        if let Some(url) = opt(external_url, BackendUrl::new)? {
-            cluster = cluster.with_external_url(url);
-        }
-        if let Some(group) = opt(routing_group, RoutingGroup::new)? {
-            cluster = cluster.with_routing_group(group);
-        }
+        let cluster = CoreCluster::try_from(ClusterSpec {
+            name: name.to_owned(),
+            proxy_to: proxy_to.to_owned(),
+            external_url: external_url.map(str::to_owned),
+            routing_group: routing_group.map(str::to_owned),
+            active: Some(active),
+        })
+        .map_err(to_pyerr)?;
         let store = self.store();
         block_on(py, async move { store.register(&cluster).await }).map(Cluster::from)
     }

@@ -8,6 +8,18 @@ The cluster registry behind a Trino Gateway::
         store.register("trino-1", "http://trino-1:8080", routing_group="etl")
         store.deactivate("trino-1")
 
+and its routing engine::
+
+    from trino_platform import ClusterStore, Router, RoutingRules
+
+    url = "sqlite:///var/lib/trino-platform/gateway.db"
+    router = Router(fallback_group="adhoc", store_url=url)  # sticky routes persist in the store
+    router.set_rules(RoutingRules.load("/etc/trino-platform/rules.yaml"))
+    with ClusterStore.open(url) as store:
+        router.set_clusters(store.list())
+    decision = router.route("POST", "/v1/statement", headers={"X-Trino-Source": "airflow"})
+    print(decision.cluster.proxy_to, decision.reason, decision.rule)
+
 Every failure raises a subclass of :class:`TrinoPlatformError` chosen by its kind
 (``NotFoundError``, ``InvalidInputError``, ...); ``.kind`` and ``.message`` say what went wrong.
 """
@@ -16,13 +28,18 @@ from trino_platform._native import (
     AlreadyExistsError,
     BackendError,
     Cluster,
+    ClusterStatus,
     ClusterStore,
+    ClusterView,
     ConflictError,
     ForbiddenError,
     InternalError,
     InvalidInputError,
     NotFoundError,
     OperationTimeoutError,
+    RouteDecision,
+    Router,
+    RoutingRules,
     TrinoPlatformError,
     UnauthorizedError,
     UnavailableError,
@@ -33,13 +50,18 @@ __all__ = [
     "AlreadyExistsError",
     "BackendError",
     "Cluster",
+    "ClusterStatus",
     "ClusterStore",
+    "ClusterView",
     "ConflictError",
     "ForbiddenError",
     "InternalError",
     "InvalidInputError",
     "NotFoundError",
     "OperationTimeoutError",
+    "RouteDecision",
+    "Router",
+    "RoutingRules",
     "TrinoPlatformError",
     "UnauthorizedError",
     "UnavailableError",
