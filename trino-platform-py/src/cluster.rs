@@ -5,7 +5,9 @@ use std::hash::{Hash, Hasher};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use trino_platform::cluster;
+use trino_platform::cluster::{self, ClusterSpec};
+
+use crate::errors::to_pyerr;
 
 /// A Trino cluster registered behind the gateway (immutable; compare with `==`).
 #[pyclass(module = "trino_platform", frozen, eq)]
@@ -23,10 +25,46 @@ impl Cluster {
     pub(crate) fn core(&self) -> &cluster::Cluster {
         &self.0
     }
+
+    /// Validates the arguments of `Cluster(...)` and `ClusterStore.register(...)` through the
+    /// core's `ClusterSpec`, which also supplies the defaults (`external_url` = `proxy_to`,
+    /// `routing_group` = `adhoc`). Raises `InvalidInputError` naming the first bad field.
+    pub(crate) fn build(
+        name: &str,
+        proxy_to: &str,
+        external_url: Option<&str>,
+        routing_group: Option<&str>,
+        active: bool,
+    ) -> PyResult<cluster::Cluster> {
+        cluster::Cluster::try_from(ClusterSpec {
+            name: name.to_owned(),
+            proxy_to: proxy_to.to_owned(),
+            external_url: external_url.map(str::to_owned),
+            routing_group: routing_group.map(str::to_owned),
+            active: Some(active),
+        })
+        .map_err(to_pyerr)
+    }
 }
 
 #[pymethods]
 impl Cluster {
+    /// A cluster value, validated as a registration is (for routers fed without a store).
+    /// `external_url` defaults to `proxy_to`, `routing_group` to `"adhoc"`.
+    ///
+    /// Raises `InvalidInputError` for an invalid name, URL or group.
+    #[new]
+    #[pyo3(signature = (name, proxy_to, *, external_url=None, routing_group=None, active=true))]
+    fn new(
+        name: &str,
+        proxy_to: &str,
+        external_url: Option<&str>,
+        routing_group: Option<&str>,
+        active: bool,
+    ) -> PyResult<Self> {
+        Self::build(name, proxy_to, external_url, routing_group, active).map(Self)
+    }
+
     /// Unique name.
     #[getter]
     fn name(&self) -> &str {

@@ -1,6 +1,6 @@
 //! The Python extension module `trino_platform._native`, re-exported by the `trino_platform`
-//! package: the cluster registry and the routing engine of `trino-platform-core` as a
-//! synchronous Python API.
+//! package: the cluster registry, the routing engine and the embedded gateway server of
+//! `trino-platform-core` as a synchronous Python API.
 //!
 //! The binding is thin: it converts arguments to the core's validated types, runs the core's
 //! async calls on one process-wide tokio runtime with the GIL released, and maps every
@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 
 mod cluster;
 mod errors;
+mod gateway;
 mod registry;
 mod routing;
 mod runtime;
@@ -21,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<cluster::Cluster>()?;
     m.add_class::<registry::ClusterStore>()?;
+    m.add_class::<gateway::Gateway>()?;
     routing::register(m)?;
     errors::register(m)?;
     Ok(())

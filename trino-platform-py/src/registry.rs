@@ -4,9 +4,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyType};
-use trino_platform::cluster::{
-    BackendUrl, Cluster as CoreCluster, ClusterFilter, ClusterName, ClusterSpec, ClusterUpdate, RoutingGroup,
-};
+use trino_platform::cluster::{BackendUrl, ClusterFilter, ClusterName, ClusterUpdate, RoutingGroup};
 use trino_platform::registry::{self, StoreUrl};
 use trino_platform::{Error, Result};
 
@@ -71,14 +69,7 @@ impl ClusterStore {
         routing_group: Option<&str>,
         active: bool,
     ) -> PyResult<Cluster> {
-        let cluster = CoreCluster::try_from(ClusterSpec {
-            name: name.to_owned(),
-            proxy_to: proxy_to.to_owned(),
-            external_url: external_url.map(str::to_owned),
-            routing_group: routing_group.map(str::to_owned),
-            active: Some(active),
-        })
-        .map_err(to_pyerr)?;
+        let cluster = Cluster::build(name, proxy_to, external_url, routing_group, active)?;
         let store = self.store();
         block_on(py, async move { store.register(&cluster).await }).map(Cluster::from)
     }

@@ -1,8 +1,9 @@
 """Fresh stores for the tests: an SQLite file in tmp_path, or a new PostgreSQL database on the
-harness's server (``TP_TEST_POSTGRES_URL``, from ``scripts/services start``).
+harness's server (``TP_TEST_POSTGRES_URL``, from ``scripts/services start``); and the two real
+Trino servers of the harness (``TP_TEST_TRINO_URL``, ``TP_TEST_TRINO_URL_2``).
 
-A PostgreSQL test fails when ``TP_TEST_POSTGRES_URL`` is missing; it is skipped (and says so)
-only when ``TP_SKIP_SERVICES`` names ``postgres``.
+A test that needs a service fails when its variable is missing; it is skipped (and says so) only
+when ``TP_SKIP_SERVICES`` names the service (``postgres``, ``trino``).
 """
 
 from __future__ import annotations
@@ -17,19 +18,35 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 
-def postgres_admin_url() -> str:
-    """``TP_TEST_POSTGRES_URL``, or a failure (a skip when ``TP_SKIP_SERVICES`` names postgres)."""
-    url = os.environ.get("TP_TEST_POSTGRES_URL")
-    if url:
-        return url
+def service_urls(service: str, title: str, *variables: str) -> list[str]:
+    """The values of ``variables``, or a failure naming the missing ones (a skip, printed with its
+    reason, when ``TP_SKIP_SERVICES`` names ``service``)."""
+    values = [os.environ.get(v, "") for v in variables]
+    missing = [v for v, value in zip(variables, values) if not value]
+    if not missing:
+        return values
     skipped = os.environ.get("TP_SKIP_SERVICES", "")
-    if "postgres" in [s.strip() for s in skipped.split(",")]:
-        pytest.skip(f"PostgreSQL tests skipped: TP_SKIP_SERVICES={skipped}")
+    if service in [s.strip() for s in skipped.split(",")]:
+        pytest.skip(f"{title} tests skipped: TP_SKIP_SERVICES={skipped}")
     pytest.fail(
-        "TP_TEST_POSTGRES_URL is not set: run `scripts/services start` and "
-        "`source /tmp/trino-platform-services/env.sh`, or set TP_SKIP_SERVICES=postgres to skip",
+        f"{', '.join(missing)} not set: run `scripts/services start` and "
+        f"`source /tmp/trino-platform-services/env.sh`, or set TP_SKIP_SERVICES={service} to skip",
         pytrace=False,
     )
+
+
+def postgres_admin_url() -> str:
+    """``TP_TEST_POSTGRES_URL``, or a failure (a skip when ``TP_SKIP_SERVICES`` names postgres)."""
+    return service_urls("postgres", "PostgreSQL", "TP_TEST_POSTGRES_URL")[0]
+
+
+@pytest.fixture
+def trino_urls() -> tuple[str, str]:
+    """The two real Trino servers (``TP_TEST_TRINO_URL``, ``TP_TEST_TRINO_URL_2``: tpch and memory
+    catalogs, ``http-server.process-forwarded=true``), or a failure (a skip when
+    ``TP_SKIP_SERVICES`` names trino)."""
+    first, second = service_urls("trino", "Trino", "TP_TEST_TRINO_URL", "TP_TEST_TRINO_URL_2")
+    return first.rstrip("/"), second.rstrip("/")
 
 
 def _psql(admin_url: str, sql: str) -> None:

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,10 +160,39 @@ def test_cluster_is_an_immutable_value(sqlite_url: str) -> None:
         assert len({c, again, other}) == 2
         with pytest.raises(AttributeError):
             c.name = "x"  # type: ignore[misc]
-        with pytest.raises(TypeError):
-            Cluster()
         with pytest.raises(TypeError):  # options are keyword-only
             store.register("x", "http://x", "http://y")  # type: ignore[call-arg]
+
+
+def test_cluster_values_are_built_as_registrations_are(sqlite_url: str) -> None:
+    """``Cluster(...)`` validates and defaults like ``register`` (the core's ``ClusterSpec``), so a
+    router can be fed without a store."""
+    built = [
+        Cluster("trino-1", "http://trino-1:8080/", routing_group="adhoc"),
+        Cluster("trino-2", "http://t2:8080", external_url="https://t2.example.com", active=False),
+    ]
+    with ClusterStore.open(sqlite_url) as store:
+        registered = [
+            store.register("trino-1", "http://trino-1:8080/", routing_group="adhoc"),
+            store.register("trino-2", "http://t2:8080", external_url="https://t2.example.com", active=False),
+        ]
+    assert built == registered and [hash(c) for c in built] == [hash(c) for c in registered]
+    assert built[0].to_dict() == {"name": "trino-1", "proxyTo": "http://trino-1:8080",
+                                  "externalUrl": "http://trino-1:8080", "routingGroup": "adhoc", "active": True}
+    bad: list[tuple[str, str, dict[str, Any]]] = [
+        ("bad name!", "http://x:8080", {}),
+        ("x", "ftp://x:21", {}),
+        ("x", "http://x:8080", {"external_url": "not a url"}),
+        ("x", "http://x:8080", {"routing_group": "a b"}),
+    ]
+    for name, proxy_to, options in bad:
+        with pytest.raises(InvalidInputError) as raised:
+            Cluster(name, proxy_to, **options)
+        assert raised.value.kind == "InvalidInput" and raised.value.message
+    with pytest.raises(TypeError):
+        Cluster()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):  # options are keyword-only
+        Cluster("x", "http://x", "http://y")  # type: ignore[call-arg]
 
 
 def test_the_gil_is_released_while_the_store_waits(tmp_path: Path) -> None:

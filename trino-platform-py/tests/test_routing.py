@@ -56,11 +56,16 @@ def clusters(url: str, *specs: tuple[str, str]) -> list[Cluster]:
         return store.list()
 
 
+def values(*specs: tuple[str, str]) -> list[Cluster]:
+    """``(name, routing group)`` clusters at ``http://{name}:8080``, as values (no store)."""
+    return [Cluster(name, f"http://{name}:8080", routing_group=group) for name, group in specs]
+
+
 @pytest.fixture
-def router(sqlite_url: str) -> Router:
+def router() -> Router:
     """An in-memory router with clusters adhoc-1, bi-1 and etl-1 in their groups, and RULES."""
     router = Router(fallback_group="adhoc")
-    router.set_clusters(clusters(sqlite_url, ("adhoc-1", "adhoc"), ("bi-1", "bi"), ("etl-1", "etl")))
+    router.set_clusters(values(("adhoc-1", "adhoc"), ("bi-1", "bi"), ("etl-1", "etl")))
     router.set_rules(RoutingRules.from_yaml(RULES))
     return router
 
@@ -200,8 +205,8 @@ def test_cluster_status_is_a_value() -> None:
         ClusterStatus(True)  # type: ignore[call-arg]
 
 
-def test_router_options(sqlite_url: str) -> None:
-    two = clusters(sqlite_url, ("a", "adhoc"), ("b", "adhoc"))
+def test_router_options() -> None:
+    two = values(("a", "adhoc"), ("b", "adhoc"))
     assert repr(Router()) == "Router(default_group='adhoc', policy='leastLoaded', rules=0, clusters=0)"
     weighted = Router(policy="weighted", weights=types.MappingProxyType({"a": 2, "b": 1}))
     weighted.set_clusters(two)

@@ -3,10 +3,8 @@ file's header describes and as the Rust runner (``shared_behaviour_cases`` in
 ``trino-platform-core/tests/routing.rs``) runs them: each case on a fresh in-memory router, its
 rules loaded (or their load error compared with the case's ``error``), its clusters and statuses
 set, then its steps in order, each route compared as ``{cluster, routingGroup, reason, rule?,
-fellBackFrom?}`` with ``expect``, or its exception's kind with ``error``.
-
-Python has no ``Cluster`` constructor: the case's clusters (the registry's JSON form) are
-registered in a fresh SQLite store, which builds them with the same ``ClusterSpec`` defaults.
+fellBackFrom?}`` with ``expect``, or its exception's kind with ``error``. The case's clusters (the
+registry's JSON form) become ``Cluster`` values, built with the core's ``ClusterSpec`` defaults.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ import pytest
 import yaml
 
 from test_cases import ERROR_CLASSES, kwargs
-from trino_platform import ClusterStore, RouteDecision, Router, RoutingRules, TrinoPlatformError
+from trino_platform import Cluster, RouteDecision, Router, RoutingRules, TrinoPlatformError
 
 CASES_FILE = Path(__file__).resolve().parents[2] / "tests" / "cases" / "routing.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text())
@@ -54,7 +52,13 @@ def as_expected(decision: RouteDecision) -> dict[str, Any]:
     return got
 
 
-def run_case(store_url: str, case: dict[str, Any]) -> None:
+def cluster_of(spec: dict[str, Any]) -> Cluster:
+    """A case's cluster spec (``{name, proxyTo, externalUrl?, routingGroup?, active?}``) as a value."""
+    fields = kwargs(spec)
+    return Cluster(fields.pop("name"), fields.pop("proxy_to"), **fields)
+
+
+def run_case(case: dict[str, Any]) -> None:
     name = case["name"]
     router = router_for(case.get("config") or {})
     try:
@@ -67,11 +71,7 @@ def run_case(store_url: str, case: dict[str, Any]) -> None:
     if rules is not None:
         router.set_rules(rules)
 
-    with ClusterStore.open(store_url) as store:
-        for spec in case["clusters"]:
-            fields = kwargs(spec)
-            store.register(fields.pop("name"), fields.pop("proxy_to"), **fields)
-        router.set_clusters(store.list())
+    router.set_clusters(cluster_of(spec) for spec in case["clusters"])
     for cluster, status in (case.get("status") or {}).items():
         router.set_status(cluster, **status)
 
@@ -105,5 +105,5 @@ def test_the_case_file_has_cases() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_case(sqlite_url: str, case: dict[str, Any]) -> None:
-    run_case(sqlite_url, case)
+def test_case(case: dict[str, Any]) -> None:
+    run_case(case)

@@ -20,6 +20,13 @@ and its routing engine::
     decision = router.route("POST", "/v1/statement", headers={"X-Trino-Source": "airflow"})
     print(decision.cluster.proxy_to, decision.reason, decision.rule)
 
+and the gateway server itself, embedded::
+
+    from trino_platform import Gateway
+
+    with Gateway.start(config_path="/etc/trino-platform/gateway.yaml") as gw:
+        print(gw.url)  # point Trino clients here; stops (gracefully) when the block ends
+
 Every failure raises a subclass of :class:`TrinoPlatformError` chosen by its kind
 (``NotFoundError``, ``InvalidInputError``, ...); ``.kind`` and ``.message`` say what went wrong.
 """
@@ -33,6 +40,7 @@ from trino_platform._native import (
     ClusterView,
     ConflictError,
     ForbiddenError,
+    Gateway,
     InternalError,
     InvalidInputError,
     NotFoundError,
@@ -55,6 +63,7 @@ __all__ = [
     "ClusterView",
     "ConflictError",
     "ForbiddenError",
+    "Gateway",
     "InternalError",
     "InvalidInputError",
     "NotFoundError",

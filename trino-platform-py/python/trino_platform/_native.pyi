@@ -16,6 +16,7 @@ __all__ = [
     "ClusterView",
     "ConflictError",
     "ForbiddenError",
+    "Gateway",
     "InternalError",
     "InvalidInputError",
     "NotFoundError",
@@ -106,6 +107,20 @@ class InternalError(TrinoPlatformError):
 class Cluster:
     """A Trino cluster registered behind the gateway (immutable, comparable, hashable)."""
 
+    def __new__(
+        cls,
+        name: str,
+        proxy_to: str,
+        *,
+        external_url: str | None = None,
+        routing_group: str | None = None,
+        active: bool = True,
+    ) -> Cluster:
+        """A cluster value, validated as a registration is (for routers fed without a store).
+        ``external_url`` defaults to ``proxy_to``, ``routing_group`` to ``"adhoc"``.
+
+        Raises InvalidInputError (invalid name, URL or group).
+        """
     @property
     def name(self) -> str:
         """Unique name."""
@@ -357,3 +372,46 @@ class Router:
         it on the response to ``/oauth2/token/initiate/...``). Raises InvalidInputError."""
     def flush(self) -> None:
         """Waits until every sticky route recorded so far is written to the store."""
+
+@final
+class Gateway:
+    """A running Trino Gateway (listeners, streaming proxy, health monitor, admin API, metrics),
+    configured by a ``gateway.yaml`` document (the CLI's format, see ``examples/gateway.yaml``).
+    It serves on trino_platform's runtime threads; Python code keeps running meanwhile.
+
+    ``with Gateway.start(config=text) as gw:`` stops it on exit.
+    """
+
+    @classmethod
+    def start(cls, *, config: str | None = None, config_path: str | os.PathLike[str] | None = None) -> Gateway:
+        """Starts a gateway from YAML text (``config``; relative paths in it are taken from the
+        working directory) or a file (``config_path``; relative paths from its directory):
+        exactly one of the two. ``${ENV:NAME}`` is replaced by the environment variable.
+        Returns once the listeners are bound and the first health probe pass has run.
+
+        Raises InvalidInputError (bad or unreadable config, rules or TLS files; neither or both
+        arguments), UnavailableError (store unreachable, address in use), UnauthorizedError
+        (store credentials rejected).
+        """
+    @property
+    def http_address(self) -> str | None:
+        """The bound plain-HTTP address (``"127.0.0.1:8080"``; the real port when the config
+        asked for port 0), or None without an HTTP listener."""
+    @property
+    def https_address(self) -> str | None:
+        """The bound HTTPS address, or None without an HTTPS listener."""
+    @property
+    def url(self) -> str | None:
+        """``http://host:port`` (else ``https://...``) to reach it from this host; an unspecified
+        bind address such as ``0.0.0.0`` becomes the loopback address."""
+    def stop(self) -> None:
+        """Stops accepting connections, lets in-flight requests finish (up to 30 s), writes pending
+        sticky routes and closes the store; blocks with the GIL released. Idempotent."""
+    def __enter__(self) -> Gateway: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Literal[False]: ...

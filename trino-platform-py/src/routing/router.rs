@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
+use trino_platform::Error;
 use trino_platform::cluster::{Cluster as CoreCluster, ClusterName, RoutingGroup};
-use trino_platform::registry::{Backend, PostgresStore, SqliteStore, StoreUrl};
-use trino_platform::routing::{self, ClusterStatus, QueryId, RouteRequest, RouteStore, RouterConfig, SelectionPolicy};
-use trino_platform::{Error, Result};
+use trino_platform::registry::{self, StoreUrl};
+use trino_platform::routing::{self, ClusterStatus, QueryId, RouteRequest, RouterConfig, SelectionPolicy};
 
 use super::decision::RouteDecision;
 use super::quoted;
@@ -69,14 +69,6 @@ fn policy(value: &str) -> PyResult<SelectionPolicy> {
         .map_err(|e| to_pyerr(Error::invalid_input(format!("invalid selection policy {value:?}: {e}"))))
 }
 
-/// Opens the store at `url` as the router's route store.
-async fn open_route_store(url: &StoreUrl) -> Result<Arc<dyn RouteStore>> {
-    Ok(match url.backend() {
-        Backend::Sqlite => Arc::new(SqliteStore::open(url).await?),
-        Backend::Postgres => Arc::new(PostgresStore::open(url).await?),
-    })
-}
-
 impl Router {
     fn router(&self) -> &routing::Router {
         self.router.as_ref().expect("the router is set until it is dropped")
@@ -86,8 +78,7 @@ impl Router {
     /// `NotFoundError` when the router has no such cluster.
     fn known(&self, name: &str) -> PyResult<Arc<CoreCluster>> {
         let name = self::name(name)?;
-        let view = self.router().clusters().into_iter().find(|view| view.cluster.name == name);
-        view.map(|view| Arc::new(view.cluster)).ok_or_else(|| {
+        self.router().cluster(&name).ok_or_else(|| {
             to_pyerr(Error::not_found(format!(
                 "no cluster named {:?} is known to the router; add it with set_clusters",
                 name.as_str()
@@ -144,7 +135,8 @@ impl Router {
         };
         let url = StoreUrl::parse(url).map_err(to_pyerr)?;
         let redacted_url = Some(url.redacted());
-        let store = block_on(py, async move { open_route_store(&url).await })?;
+        // The cluster-store half is not needed: the router only reads and writes routes.
+        let (_, store) = block_on(py, async move { registry::open_with_routes(&url).await })?;
         // The router spawns its background writer: it must be made inside the runtime.
         let _runtime = runtime().map_err(to_pyerr)?.enter();
         let router = routing::Router::with_store(config, store).map_err(to_pyerr)?;

@@ -1,0 +1,142 @@
+//! `Gateway`: the core's embedded Trino Gateway server (`trino_platform::gateway`), started and
+//! stopped from Python. It serves on the process-wide runtime's worker threads, so Python code
+//! (including clients talking to it) keeps running while it serves.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use tokio::sync::Mutex;
+use trino_platform::Error;
+use trino_platform::gateway::{self, GatewayConfig};
+
+use crate::errors::to_pyerr;
+use crate::runtime::{block_on, in_owner_process, runtime};
+
+/// A running Trino Gateway: listeners, proxy, health monitor, admin API and metrics, configured
+/// by a `gateway.yaml` document (the CLI's format, see `examples/gateway.yaml`).
+///
+/// Start one with `Gateway.start(config=text)` or `Gateway.start(config_path=path)`, ideally as
+/// `with Gateway.start(...) as gw:`, which stops it on exit.
+#[pyclass(module = "trino_platform", frozen)]
+pub(crate) struct Gateway {
+    /// The server until `stop` takes it (a tokio mutex: a second `stop` waits for the first).
+    server: Mutex<Option<gateway::Gateway>>,
+    http_addr: Option<SocketAddr>,
+    https_addr: Option<SocketAddr>,
+}
+
+/// `addr` as a URL a local client can connect to: an unspecified bind address (`0.0.0.0`,
+/// `[::]`) becomes the loopback address of its family.
+fn local_url(scheme: &str, addr: SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("{scheme}://{addr}")
+}
+
+#[pymethods]
+impl Gateway {
+    /// Starts a gateway from YAML text (`config`; relative paths in it are taken from the
+    /// working directory) or a file (`config_path`; relative paths from the file's directory):
+    /// exactly one of the two. `${ENV:NAME}` references are replaced by environment variables.
+    /// Returns once the listeners are bound and the first health probe pass has run.
+    ///
+    /// Raises `InvalidInputError` for a bad or unreadable config (naming the key and line), a
+    /// bad rules or TLS file, or neither/both arguments; `UnavailableError` when the store
+    /// cannot be reached or an address cannot be bound; `UnauthorizedError` for rejected store
+    /// credentials.
+    #[classmethod]
+    #[pyo3(signature = (*, config=None, config_path=None))]
+    fn start(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        config: Option<&str>,
+        config_path: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let config = match (config, config_path) {
+            (Some(text), None) => GatewayConfig::from_yaml(text),
+            (None, Some(path)) => py.detach(|| GatewayConfig::load(&path)),
+            _ => Err(Error::invalid_input("Gateway.start: pass exactly one of `config` (YAML text) and `config_path`")),
+        }
+        .map_err(to_pyerr)?;
+        let server = block_on(py, gateway::Gateway::start(config))?;
+        Ok(Self { http_addr: server.http_addr(), https_addr: server.https_addr(), server: Mutex::new(Some(server)) })
+    }
+
+    /// The bound plain-HTTP address (`"127.0.0.1:8080"`, with the real port when the config
+    /// asked for port 0), or `None` without an HTTP listener.
+    #[getter]
+    fn http_address(&self) -> Option<String> {
+        self.http_addr.map(|a| a.to_string())
+    }
+
+    /// The bound HTTPS address, or `None` without an HTTPS listener.
+    #[getter]
+    fn https_address(&self) -> Option<String> {
+        self.https_addr.map(|a| a.to_string())
+    }
+
+    /// The URL to reach the gateway from this host: `http://…` when it listens on HTTP, else
+    /// `https://…` (an unspecified bind address such as `0.0.0.0` becomes the loopback address).
+    #[getter]
+    fn url(&self) -> Option<String> {
+        self.http_addr.map(|a| local_url("http", a)).or_else(|| self.https_addr.map(|a| local_url("https", a)))
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (up to 30 s), writes pending
+    /// sticky routes and closes the store; blocks until done, with the GIL released. Stopping a
+    /// stopped gateway does nothing (a concurrent second call waits for the first).
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        block_on(py, async {
+            if let Some(server) = self.server.lock().await.take() {
+                server.stop().await;
+            }
+            Ok::<_, Error>(())
+        })
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Stops the gateway; an exception raised in the `with` block propagates.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<Bound<'_, PyAny>>,
+        exc_value: Option<Bound<'_, PyAny>>,
+        traceback: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let _ = (exc_type, exc_value, traceback);
+        self.stop(py)?;
+        Ok(false)
+    }
+
+    /// `Gateway(url='http://127.0.0.1:8080')`, or `Gateway(url=…, stopped)`.
+    fn __repr__(&self) -> String {
+        let url = self.url().map_or_else(|| "None".to_owned(), |u| format!("'{u}'"));
+        let stopped = self.server.try_lock().is_ok_and(|server| server.is_none());
+        format!("Gateway(url={url}{})", if stopped { ", stopped" } else { "" })
+    }
+}
+
+impl Drop for Gateway {
+    /// A gateway garbage-collected while running is stopped in the background (gracefully, as
+    /// `stop` does). In a forked child its tasks and connections belong to the parent: left alone.
+    fn drop(&mut self) {
+        let Some(server) = self.server.get_mut().take() else { return };
+        if in_owner_process()
+            && let Ok(rt) = runtime()
+        {
+            rt.spawn(server.stop());
+        } else {
+            std::mem::forget(server);
+        }
+    }
+}
