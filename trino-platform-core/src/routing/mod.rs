@@ -215,9 +215,14 @@ impl Router {
 
     /// Replaces the set of registered clusters (for example after reading the registry).
     /// Health, load and in-flight counts of clusters that stay are kept.
-    pub fn set_clusters(&self, clusters: Vec<Cluster>) {
+    pub fn set_clusters(&self, mut clusters: Vec<Cluster>) {
+        clusters.sort_by(|a, b| a.name.cmp(&b.name));
         let mut pool = self.pool.write().unwrap_or_else(|p| p.into_inner());
-        *pool = Arc::new(Pool::new(clusters, &self.config.weights, &pool));
+        let unchanged = pool.backends().len() == clusters.len()
+            && pool.backends().iter().zip(&clusters).all(|(backend, cluster)| *backend.cluster == *cluster);
+        if !unchanged {
+            *pool = Arc::new(Pool::new(clusters, &self.config.weights, &pool));
+        }
     }
 
     /// Records a cluster's health and load. Fails with `NotFound` for an unknown cluster.

@@ -136,7 +136,14 @@ impl Pool {
             let stats = previous.get(&cluster.name).map_or_else(Arc::default, |b| Arc::clone(&b.stats));
             pool.by_name.insert(cluster.name.clone(), index);
             pool.by_url.insert(cluster.proxy_to.as_str().to_owned(), index);
-            pool.groups.entry(cluster.routing_group.clone()).or_default().members.push(index);
+            let group = pool.groups.entry(cluster.routing_group.clone()).or_insert_with(|| Group {
+                // Keep the round-robin turn across rebuilds, or every refresh restarts it.
+                next: AtomicUsize::new(
+                    previous.groups.get(&cluster.routing_group).map_or(0, |g| g.next.load(Ordering::Relaxed)),
+                ),
+                ..Group::default()
+            });
+            group.members.push(index);
             let weight = weights.get(&cluster.name).copied().unwrap_or(1);
             pool.backends.push(Backend { cluster: Arc::new(cluster), stats, weight });
         }
@@ -243,6 +250,15 @@ mod tests {
         let pool = Pool::new(vec![cluster("a", "g"), cluster("b", "g"), cluster("c", "g")], &weights, &Pool::default());
         let got = picks(&pool, "g", SelectionPolicy::Weighted, 7);
         assert_eq!(got, ["a", "a", "b", "a", "c", "a", "a"]);
+    }
+
+    #[test]
+    fn round_robin_turn_survives_a_rebuild() {
+        let clusters = || vec![cluster("a", "g"), cluster("b", "g"), cluster("c", "g")];
+        let first = Pool::new(clusters(), &HashMap::new(), &Pool::default());
+        assert_eq!(picks(&first, "g", SelectionPolicy::RoundRobin, 2), ["a", "b"]);
+        let second = Pool::new(clusters(), &HashMap::new(), &first);
+        assert_eq!(picks(&second, "g", SelectionPolicy::RoundRobin, 2), ["c", "a"]);
     }
 
     #[test]
