@@ -84,6 +84,55 @@ export declare class ClusterStore {
 }
 
 /**
+ * The Trino Gateway, embedded: a streaming proxy for the Trino client protocol in front of the
+ * registered clusters, with health probes, routing rules, sticky query and OAuth2 routes, the
+ * admin API (`/api/v1/clusters`, trino-gateway's `/gateway/backend/…`), `/metrics`, `/livez`
+ * and `/readyz`. Start one with `Gateway.start({config})` or `Gateway.start({configPath})`.
+ *
+ * Like a listening `net.Server`, a started gateway keeps the Node.js process alive (even if
+ * the object itself is no longer referenced) until `stop()`.
+ *
+ * A rejection is an `Error` whose `code` is an `ErrorCode`.
+ */
+export declare class Gateway {
+  /**
+   * Starts a gateway: opens its store (creating and migrating it; default
+   * `sqlite://gateway.db` in the working directory), registers the configured `clusters`
+   * that are missing, loads the rules, probes the clusters once, binds the listeners and
+   * resolves once it serves.
+   *
+   * Rejects with `InvalidInput` unless exactly one of `config` and `configPath` is given, or
+   * for a config that cannot be read or is invalid (the message names the key and line, or
+   * the unset `${ENV:NAME}` variable), a bad rules or TLS file or a bad seed cluster; and
+   * with `Unavailable` when it cannot open its store or listen on an address (for example
+   * one in use).
+   */
+  static start(options: GatewayOptions): Promise<Gateway>
+  /**
+   * The bound HTTP address, `host:port` (with the real port when the config asked for port
+   * 0), or `null` without an HTTP listener or once stopped.
+   */
+  get httpAddress(): string | null
+  /**
+   * The bound HTTPS address, `host:port`, or `null` without an HTTPS listener or once
+   * stopped.
+   */
+  get httpsAddress(): string | null
+  /**
+   * The base URL of the HTTP listener, `http://host:port`, for clients on this machine: a
+   * wildcard address (`0.0.0.0`, `::`) is given as the loopback address. `null` without an
+   * HTTP listener or once stopped.
+   */
+  get url(): string | null
+  /**
+   * Stops the gateway gracefully: stops accepting connections, lets in-flight requests
+   * finish (up to 30 s), writes pending sticky routes and closes the store, then resolves.
+   * Calling it again (or while a stop is under way) resolves at once.
+   */
+  stop(): Promise<void>
+}
+
+/**
  * The gateway's routing engine: given a request, which cluster serves it, and why. Open one
  * with `Router.open(config)`, give it rules (`setRules`) and clusters (`setClusters`), then
  * `route` each request. It decides in this order:
@@ -283,6 +332,18 @@ export interface ClusterView {
  * exception classes use.
  */
 export type ErrorCode = 'InvalidInput' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Unauthorized' | 'Forbidden' | 'Unavailable' | 'Timeout' | 'Backend' | 'Internal'
+
+/** Where `Gateway.start` reads its configuration: exactly one of the two fields. */
+export interface GatewayOptions {
+  /**
+   * The configuration as YAML text, in the `gateway.yaml` format (`examples/gateway.yaml`):
+   * `listen`, `store`, `clusters`, `routing`, `health`, `proxy`, `admin`, `auth`. Relative
+   * paths in it (rules files, TLS files) are taken from the process's working directory.
+   */
+  config?: string
+  /** The path of a `gateway.yaml`; relative paths in it are taken from the file's directory. */
+  configPath?: string
+}
 
 /**
  * A cluster as written, for `ClusterStore.register` and `Router.setClusters`: omitted fields

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.ClusterStore = nativeBinding.ClusterStore
+module.exports.Gateway = nativeBinding.Gateway
 module.exports.Router = nativeBinding.Router
 module.exports.RoutingRules = nativeBinding.RoutingRules
 module.exports.ErrorCode = nativeBinding.ErrorCode

@@ -1,5 +1,5 @@
-//! Node.js binding of trino-platform: the npm package `trino-platform` (the cluster registry and
-//! the routing engine).
+//! Node.js binding of trino-platform: the npm package `trino-platform` (the cluster registry,
+//! the routing engine and the embedded Trino Gateway).
 //!
 //! A thin layer over the core crate: it converts between JavaScript objects and the core's
 //! validated types and maps every core error onto a JavaScript `Error` whose `code` is the
@@ -14,9 +14,11 @@
 //! | `rules.rs` | the `RoutingRules` class: typed or trino-gateway rules, loaded and validated |
 //! | `route.rs` | the routing objects: `RouterConfig`, `RouteRequest`, `RouteDecision`, status |
 //! | `router.rs` | the `Router` class, one method per core `Router` operation |
+//! | `gateway.rs` | the `Gateway` class: the embedded gateway server, started and stopped |
 
 mod cluster;
 mod error;
+mod gateway;
 mod route;
 mod router;
 mod rules;

@@ -7,8 +7,8 @@ use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 use trino_platform::cluster::{self as core, ClusterName};
-use trino_platform::registry::{Backend, PostgresStore, SqliteStore, StoreUrl};
-use trino_platform::routing::{self, QueryId, RouteStore};
+use trino_platform::registry;
+use trino_platform::routing::{self, QueryId};
 use trino_platform::{Error, Result};
 
 use crate::cluster::NewCluster;
@@ -53,8 +53,9 @@ impl Router {
             let (config, store_url) = config.map(RouterConfig::into_core).transpose()?.unwrap_or_default();
             let router = match store_url {
                 None => routing::Router::new(config)?,
-                // Inside napi's tokio runtime, where the router starts its store writer.
-                Some(url) => routing::Router::with_store(config, open_route_store(&url).await?)?,
+                // Inside napi's tokio runtime, where the router starts its store writer. The
+                // cluster-registry half of the store is not needed here.
+                Some(url) => routing::Router::with_store(config, registry::open_with_routes(&url).await?.1)?,
             };
             Ok(Router { inner: Arc::new(router) })
         })
@@ -174,21 +175,11 @@ impl Router {
     /// `InvalidInput` for a bad name, `NotFound` for one the router does not have.
     fn cluster(&self, name: String) -> Result<Arc<core::Cluster>> {
         let name = ClusterName::new(name)?;
-        let view = self.inner.clusters().into_iter().find(|view| view.cluster.name == name);
-        view.map(|view| Arc::new(view.cluster)).ok_or_else(|| {
+        self.inner.cluster(&name).ok_or_else(|| {
             Error::not_found(format!(
                 "no cluster named {:?} is known to the router; give it to setClusters first",
                 name.as_str()
             ))
         })
     }
-}
-
-/// The sticky-route store at `url`: the same SQLite or PostgreSQL store (and tables) as the
-/// cluster registry's, opened and migrated the same way.
-async fn open_route_store(url: &StoreUrl) -> Result<Arc<dyn RouteStore>> {
-    Ok(match url.backend() {
-        Backend::Sqlite => Arc::new(SqliteStore::open(url).await?),
-        Backend::Postgres => Arc::new(PostgresStore::open(url).await?),
-    })
 }

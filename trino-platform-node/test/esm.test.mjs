@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 import * as esm from 'trino-platform'
-import native, { ClusterStore, Router, RoutingRules } from 'trino-platform'
+import native, { ClusterStore, Gateway, Router, RoutingRules } from 'trino-platform'
 
 const require = createRequire(import.meta.url)
 
@@ -17,6 +17,7 @@ test('the ESM entry is index.mjs and re-exports the CommonJS binding', () => {
   assert.equal(ClusterStore, require('trino-platform').ClusterStore)
   assert.equal(Router, require('trino-platform').Router)
   assert.equal(RoutingRules, require('trino-platform').RoutingRules)
+  assert.equal(Gateway, require('trino-platform').Gateway)
   assert.equal(native, require('trino-platform'))
   assert.equal(typeof ClusterStore.open, 'function')
 })
@@ -27,6 +28,7 @@ test('index.mjs exports every value the typings declare', () => {
   const dts = readFileSync(fileURLToPath(new URL('../index.d.ts', import.meta.url)), 'utf8')
   const types = new Set([...dts.matchAll(/^export type (\w+)/gm)].map((m) => m[1]))
   assert.ok(types.has('ErrorCode') && types.has('RouteReason'), [...types].join())
+  assert.match(dts, /^export declare class Gateway /m)
   const declared = Object.keys(require('trino-platform')).filter((name) => !types.has(name))
   const exported = Object.keys(esm).filter((name) => name !== 'default')
   assert.deepStrictEqual(exported.sort(), declared.sort())

@@ -16,3 +16,10 @@ export async function route(clusters: trino.Cluster[]): Promise<string> {
   const decision: trino.RouteDecision = await router.route({ method: 'POST', path: '/v1/statement' })
   return decision.cluster.name
 }
+
+export async function serve(config: string): Promise<string | null> {
+  const gateway: trino.Gateway = await trino.Gateway.start({ config })
+  const url: string | null = gateway.url
+  await gateway.stop()
+  return url
+}

@@ -2,6 +2,7 @@
 // package.json `exports` (import condition, index.d.mts), plus misuses the typings must reject.
 import native, {
   ClusterStore,
+  Gateway,
   Router,
   RoutingRules,
   type Cluster,
@@ -10,6 +11,7 @@ import native, {
   type ClusterUpdate,
   type ClusterView,
   type ErrorCode,
+  type GatewayOptions,
   type NewCluster,
   type RouteDecision,
   type RouteReason,
@@ -128,4 +130,37 @@ export async function routingMisuse(router: Router): Promise<void> {
   // @ts-expect-error length is a getter, not a method
   RoutingRules.fromYaml('rules: []').length()
   console.log(reason)
+}
+
+export async function gateway(): Promise<string | null> {
+  const options: GatewayOptions = { config: "listen: {http: '127.0.0.1:0'}\nadmin: {open: true}\n" }
+  const started: Gateway = await Gateway.start(options)
+  const fromFile: Promise<Gateway> = Gateway.start({ configPath: '/etc/trino-platform/gateway.yaml' })
+  const http: string | null = started.httpAddress
+  const https: string | null = started.httpsAddress
+  const url: string | null = started.url
+  const stopped: Promise<void> = started.stop()
+  await stopped
+  try {
+    await (await fromFile).stop()
+  } catch (err) {
+    if ((err as TrinoPlatformError).code === 'Unavailable') console.log(http, https)
+  }
+  return url
+}
+
+export async function gatewayMisuse(gateway: Gateway): Promise<void> {
+  // @ts-expect-error start takes an options object, not the YAML text itself
+  await Gateway.start("listen: {http: '127.0.0.1:0'}")
+  // @ts-expect-error the config is text (YAML), not an object
+  await Gateway.start({ config: { listen: { http: '127.0.0.1:0' } } })
+  // @ts-expect-error without a listener (or once stopped) the address is null
+  const address: string = gateway.httpAddress
+  // @ts-expect-error url is a getter, not a method
+  gateway.url()
+  // @ts-expect-error the addresses are read-only
+  gateway.url = 'http://127.0.0.1:8080'
+  // @ts-expect-error stop is an instance method
+  await Gateway.stop()
+  console.log(address)
 }
