@@ -157,10 +157,7 @@ pub async fn open_url(url: &StoreUrl) -> Result<Arc<dyn ClusterStore>> {
         #[cfg(feature = "postgres")]
         Backend::Postgres => Ok(Arc::new(PostgresStore::open(url).await?)),
         #[allow(unreachable_patterns)]
-        other => Err(Error::invalid_input(format!(
-            "this build of trino-platform has no {other:?} store; enable the `{}` feature",
-            format!("{other:?}").to_lowercase()
-        ))),
+        other => Err(missing_backend(other)),
     }
 }
 
@@ -180,8 +177,15 @@ pub async fn open_with_routes(url: &StoreUrl) -> Result<(Arc<dyn ClusterStore>, 
             Ok((store.clone(), store))
         }
         #[allow(unreachable_patterns)]
-        other => Err(Error::invalid_input(format!("this build of trino-platform has no {other:?} store"))),
+        other => Err(missing_backend(other)),
     }
+}
+
+/// The error for a store backend compiled out of this build.
+#[allow(dead_code)]
+fn missing_backend(backend: Backend) -> Error {
+    let feature = format!("{backend:?}").to_lowercase();
+    Error::invalid_input(format!("this build of trino-platform has no {backend:?} store; enable the `{feature}` feature"))
 }
 
 #[cfg(test)]
