@@ -12,6 +12,9 @@ use trino_platform::gateway::{Gateway, GatewayConfig};
 use trino_platform::registry::{self, ClusterStore};
 use trino_platform::{Error, ErrorKind, Result};
 
+mod exchange;
+mod keycloak;
+mod ranger;
 mod table;
 
 #[derive(Parser)]
@@ -46,6 +49,15 @@ enum Command {
     /// Run the Trino Gateway.
     #[command(subcommand)]
     Gateway(GatewayCommand),
+    /// Provision, inspect and tear down a workspace's S3 exchange bucket.
+    #[command(subcommand)]
+    Exchange(exchange::ExchangeCommand),
+    /// Ranger: the plugin's files, the Trino service and policies in Ranger Admin, local checks.
+    #[command(subcommand)]
+    Ranger(ranger::RangerCommand),
+    /// Keycloak: the platform's OAuth client, and the OAuth2 config of Trino and the gateway.
+    #[command(subcommand)]
+    Keycloak(keycloak::KeycloakCommand),
 }
 
 #[derive(Subcommand)]
@@ -151,6 +163,9 @@ async fn run(cli: &Cli) -> Result<()> {
     let command = match &cli.command {
         Command::Cluster(command) => command,
         Command::Gateway(GatewayCommand::Serve { config }) => return serve(cli, config.as_deref()).await,
+        Command::Exchange(command) => return exchange::run(cli.output, command).await,
+        Command::Ranger(command) => return ranger::run(cli.output, command).await,
+        Command::Keycloak(command) => return keycloak::run(cli.output, command).await,
     };
     let store = registry::open(&store_url(cli.store.as_deref())?).await?;
     let result = cluster(store.as_ref(), command).await;

@@ -13,12 +13,24 @@
 //! | `registry` | `sqlite`, `postgres` (`registry` = both) | `ClusterStore`, `SqliteStore`, `PostgresStore` |
 //! | `gateway` | `server` | `Gateway`: the Trino Gateway server (proxy, health, admin API, metrics) |
 //! | `routing` | `routing` | `Router`, `RoutingRules` (typed and trino-gateway MVEL), selection, sticky routes |
+//! | `exchange` | `exchange` | `ExchangeBuckets`: the S3 exchange bucket (plan, ensure, describe, teardown) and its Trino properties |
+//! | `auth` | `auth` | `OidcProvider` (discovery), `JwtValidator` (JWKS, iss/aud/exp/alg checks), `Principal` |
+//! | `keycloak` | `keycloak` | `KeycloakAdmin` (Admin REST API), `OAuthClientSpec` → `ensure_client`, Trino/gateway OAuth2 config |
+//! | `ranger` | `ranger` | `RangerPluginConfig` → `access-control.properties` + Ranger XML, `RangerAdmin` (service, baseline and named policies, download), `PolicyEngine` (evaluate, explain, masks, row filters) |
 
+#[cfg(feature = "auth")]
+pub mod auth;
 pub mod cluster;
 pub mod error;
+#[cfg(feature = "exchange")]
+pub mod exchange;
 #[cfg(feature = "server")]
 pub mod gateway;
+#[cfg(feature = "keycloak")]
+pub mod keycloak;
 pub mod properties;
+#[cfg(feature = "ranger")]
+pub mod ranger;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod registry;
 #[cfg(feature = "routing")]

@@ -12,6 +12,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::auth::GatewayAuthConfig;
 use crate::cluster::{ClusterName, ClusterSpec, RoutingGroup};
 use crate::error::{Error, Result};
 use crate::routing::{RouterConfig, SelectionPolicy, StickyConfig};
@@ -42,6 +43,9 @@ pub struct GatewayConfig {
     /// Who may use the admin API.
     #[serde(default)]
     pub admin: AdminConfig,
+    /// Bearer-token authentication of the Trino traffic (off unless set).
+    #[serde(default)]
+    pub auth: Option<GatewayAuthConfig>,
 }
 
 /// Listeners. At least one must be set.
@@ -297,6 +301,9 @@ impl GatewayConfig {
             resolve(&mut https.certificate);
             resolve(&mut https.private_key);
         }
+        if let Some(ca_file) = config.auth.as_mut().and_then(|auth| auth.oidc.ca_file.as_mut()) {
+            resolve(ca_file);
+        }
         Ok(config)
     }
 
@@ -312,6 +319,9 @@ impl GatewayConfig {
         }
         if self.health.interval.is_zero() || self.health.timeout.is_zero() {
             return Err(Error::invalid_input("health: interval and timeout must be positive"));
+        }
+        if let Some(auth) = &self.auth {
+            auth.validate()?;
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::cluster::RoutingGroup;
+use crate::cluster::{ClusterName, RoutingGroup};
 use crate::routing::{ClusterView, RouteReason};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -23,6 +23,7 @@ struct StatusLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     group: String,
+    cluster: String,
     reason: &'static str,
 }
 
@@ -55,7 +56,11 @@ impl Metrics {
             latency.clone(),
         );
         let routes = Family::<RouteLabels, Counter>::default();
-        registry.register("routing_decisions", "Routing decisions by routing group and reason", routes.clone());
+        registry.register(
+            "routing_decisions",
+            "Routing decisions by routing group, cluster and reason",
+            routes.clone(),
+        );
         let healthy = Family::<ClusterLabels, Gauge>::default();
         registry.register("cluster_healthy", "1 when the cluster passes its health probes", healthy.clone());
         let queued = Family::<ClusterLabels, Gauge>::default();
@@ -72,7 +77,7 @@ impl Metrics {
         self.latency.observe(elapsed.as_secs_f64());
     }
 
-    pub(crate) fn observe_route(&self, group: &RoutingGroup, reason: &RouteReason) {
+    pub(crate) fn observe_route(&self, group: &RoutingGroup, cluster: &ClusterName, reason: &RouteReason) {
         let reason = match reason {
             RouteReason::Query(_) => "query",
             RouteReason::OAuth2Login => "oauth2Login",
@@ -80,7 +85,9 @@ impl Metrics {
             RouteReason::Rule(_) => "rule",
             RouteReason::Default => "default",
         };
-        self.routes.get_or_create(&RouteLabels { group: group.to_string(), reason }).inc();
+        self.routes
+            .get_or_create(&RouteLabels { group: group.to_string(), cluster: cluster.to_string(), reason })
+            .inc();
     }
 
     /// The Prometheus text exposition, with cluster gauges taken from `clusters` now.

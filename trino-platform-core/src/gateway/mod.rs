@@ -17,7 +17,8 @@
 //! What a request meets, in order: the listener (HTTP or HTTPS) → `/livez`, `/readyz`,
 //! `/metrics`, the admin API (credentials required unless `admin.open`), or, for Trino's paths
 //! (`/v1/statement`, `/v1/query`, `/v1/spooled`, `/ui`, `/v1/info`, `/v1/node`, `/oauth2`),
-//! the router and the proxy. Anything else is a JSON 404.
+//! authentication (when `auth:` is configured; see [`crate::auth::GatewayAuthConfig`] for which
+//! requests need a validated bearer token), the router and the proxy. Anything else is a JSON 404.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 mod admin;
+mod auth;
 pub mod config;
 mod health;
 mod listener;
@@ -96,8 +98,8 @@ impl Shared {
     }
 }
 
-/// A running gateway. Dropping it without [`Gateway::stop`] leaves its tasks running until the
-/// runtime ends.
+/// A running gateway. Dropping it without [`Gateway::stop`] aborts its listeners and monitor at
+/// once: no drain of in-flight requests, and sticky routes not yet written may be lost.
 pub struct Gateway {
     shared: Arc<Shared>,
     http_addr: Option<SocketAddr>,
@@ -137,10 +139,15 @@ impl Gateway {
         }
 
         let client = proxy::http_client(&config.proxy)?;
+        let authenticator = match &config.auth {
+            Some(auth) => Some(Arc::new(auth::Authenticator::start(auth).await?)),
+            None => None,
+        };
         let metrics = Arc::new(Metrics::new());
         let monitor = Arc::new(HealthMonitor::new(Arc::clone(&router), client.clone(), config.health.clone()));
         let shared = Arc::new(Shared {
-            proxy: Proxy::new(client, Arc::clone(&router), config.proxy.clone(), Arc::clone(&metrics)),
+            proxy: Proxy::new(client, Arc::clone(&router), config.proxy.clone(), Arc::clone(&metrics))
+                .with_auth(authenticator),
             router,
             store,
             metrics,

@@ -16,6 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use super::auth::Authenticator;
 use super::config::ProxyConfig;
 use super::metrics::Metrics;
 use crate::cluster::Cluster;
@@ -46,6 +47,7 @@ pub(crate) struct Proxy {
     router: Arc<Router>,
     config: ProxyConfig,
     metrics: Arc<Metrics>,
+    auth: Option<Arc<Authenticator>>,
 }
 
 /// Builds the HTTP(S) client used for proxying and probing (rustls with ring, webpki roots).
@@ -81,7 +83,13 @@ const FORWARDED: [&str; 5] =
 
 impl Proxy {
     pub(crate) fn new(client: HttpClient, router: Arc<Router>, config: ProxyConfig, metrics: Arc<Metrics>) -> Self {
-        Self { client, router, config, metrics }
+        Self { client, router, config, metrics, auth: None }
+    }
+
+    /// Authenticates requests with `auth` (see [`Authenticator::authenticate`]).
+    pub(crate) fn with_auth(mut self, auth: Option<Arc<Authenticator>>) -> Self {
+        self.auth = auth;
+        self
     }
 
     /// Proxies one request; every failure becomes a Trino-shaped JSON error.
@@ -96,6 +104,10 @@ impl Proxy {
         let (mut parts, body) = request.into_parts();
         let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
         let path = parts.uri.path().to_owned();
+        let principal = match &self.auth {
+            Some(auth) => auth.authenticate(&path, &mut parts.headers).await?,
+            None => None,
+        };
         if let Some(rest) = path.strip_prefix("/v1/statement/")
             && !rest.is_empty()
             && QueryId::from_request(&path, parts.uri.query()).is_none()
@@ -103,9 +115,12 @@ impl Proxy {
             return Err(trino_error(StatusCode::NOT_FOUND, "QUERY_NOT_FOUND", "the path holds no valid query id"));
         }
 
-        let route_request = route_request(parts.method.as_str(), &path_and_query, &parts.headers);
+        let mut route_request = route_request(parts.method.as_str(), &path_and_query, &parts.headers);
+        if let Some(principal) = principal {
+            route_request = route_request.with_principal(principal.name);
+        }
         let decision = self.router.route(&route_request).await.map_err(|e| routing_error(&e))?;
-        self.metrics.observe_route(&decision.routing_group, &decision.reason);
+        self.metrics.observe_route(&decision.routing_group, &decision.cluster.name, &decision.reason);
         let guard = self.router.begin(&decision);
         let new_query = route_request.is_new_query();
 

@@ -185,7 +185,9 @@ pub async fn open_with_routes(url: &StoreUrl) -> Result<(Arc<dyn ClusterStore>, 
 #[allow(dead_code)]
 fn missing_backend(backend: Backend) -> Error {
     let feature = format!("{backend:?}").to_lowercase();
-    Error::invalid_input(format!("this build of trino-platform has no {backend:?} store; enable the `{feature}` feature"))
+    Error::invalid_input(format!(
+        "this build of trino-platform has no {backend:?} store; enable the `{feature}` feature"
+    ))
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "keycloak")]
+pub mod keycloak;
 pub mod trino;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -12,6 +12,8 @@
 //! - URIs are built from `X-Forwarded-Proto`/`X-Forwarded-Host` when present
 //!   (`http-server.process-forwarded=true`);
 //! - a user named `oauth` gets a 401 with Trino's OAuth2 `WWW-Authenticate` challenge;
+//! - statement requests are counted, and the `X-Trino-User` and `Authorization` of the last one
+//!   kept, for tests to read;
 //! - `GET /v1/info` → `{"starting": false, …}`, `GET /v1/cluster` → running/queued counts;
 //! - `GET /v1/spooled/download/big-{n}` streams `n` bytes (a spooled result segment);
 //! - the SQL text `STUCK` makes the coordinator hang for 30 s before answering.
@@ -44,6 +46,10 @@ struct FixtureState {
     counter: AtomicU64,
     requests: AtomicU64,
     queries: Mutex<HashMap<String, &'static str>>,
+    /// Requests to `/v1/statement…`, and the `X-Trino-User` and `Authorization` of the last one.
+    statements: AtomicU64,
+    last_user: Mutex<Option<String>>,
+    last_authorization: Mutex<Option<String>>,
 }
 
 impl Fixture {
@@ -82,6 +88,21 @@ impl Fixture {
         self.state.queries.lock().unwrap().get(id).copied()
     }
 
+    /// Statement requests (`/v1/statement…`) served so far (health probes are not counted).
+    pub fn statement_requests(&self) -> u64 {
+        self.state.statements.load(Ordering::Relaxed)
+    }
+
+    /// The `X-Trino-User` of the last statement request (`None` when it had none).
+    pub fn last_user(&self) -> Option<String> {
+        self.state.last_user.lock().unwrap().clone()
+    }
+
+    /// The `Authorization` header of the last statement request.
+    pub fn last_authorization(&self) -> Option<String> {
+        self.state.last_authorization.lock().unwrap().clone()
+    }
+
     /// Stops serving (connections are refused from now on).
     pub fn kill(&self) {
         self.task.abort();
@@ -94,6 +115,12 @@ async fn count(
     next: axum::middleware::Next,
 ) -> Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
+    if request.uri().path().starts_with("/v1/statement") {
+        state.statements.fetch_add(1, Ordering::Relaxed);
+        for (name, slot) in [("x-trino-user", &state.last_user), ("authorization", &state.last_authorization)] {
+            *slot.lock().unwrap() = request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        }
+    }
     let mut response = next.run(request).await;
     response.headers_mut().insert("x-fixture-name", state.name.parse().unwrap());
     response
