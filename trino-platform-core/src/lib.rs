@@ -36,6 +36,8 @@ pub mod registry;
 #[cfg(feature = "routing")]
 pub mod routing;
 mod secret;
+#[cfg(any(feature = "routing", feature = "exchange", feature = "ranger", feature = "keycloak"))]
+mod yaml;
 
 pub use error::{Error, ErrorKind, Result};
 

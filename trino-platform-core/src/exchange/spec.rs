@@ -117,7 +117,7 @@ impl ExchangeBucketSpec {
     /// the field that is wrong (unknown fields included).
     pub fn from_yaml(text: &str) -> Result<Self> {
         let spec: Self =
-            serde_saphyr::from_str(text).map_err(|e| Error::invalid_input(format!("invalid exchange spec: {e}")))?;
+            crate::yaml::from_str(text, "exchange spec")?;
         spec.validate()?;
         Ok(spec)
     }

@@ -278,7 +278,7 @@ impl GatewayConfig {
     pub fn from_yaml(text: &str) -> Result<Self> {
         let text = substitute_env(text)?;
         let config: Self =
-            serde_saphyr::from_str(&text).map_err(|e| Error::invalid_input(format!("invalid gateway config: {e}")))?;
+            crate::yaml::from_str(&text, "gateway config")?;
         config.validate()?;
         Ok(config)
     }

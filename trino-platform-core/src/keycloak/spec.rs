@@ -112,8 +112,7 @@ impl OAuthClientSpec {
     /// Parses a YAML (or JSON) spec and validates it. Fails with `InvalidInput` naming the
     /// field.
     pub fn from_yaml(text: &str) -> Result<Self> {
-        let spec: Self = serde_saphyr::from_str(text)
-            .map_err(|e| Error::invalid_input(format!("invalid OAuth client spec: {e}")))?;
+        let spec: Self = crate::yaml::from_str(text, "OAuth client spec")?;
         spec.validate()?;
         Ok(spec)
     }

@@ -212,8 +212,7 @@ impl TrinoOAuth2Spec {
 
     /// Parses a YAML (or JSON) spec and validates it. Fails with `InvalidInput`.
     pub fn from_yaml(text: &str) -> Result<Self> {
-        let spec: Self = serde_saphyr::from_str(text)
-            .map_err(|e| Error::invalid_input(format!("invalid Trino OAuth2 spec: {e}")))?;
+        let spec: Self = crate::yaml::from_str(text, "Trino OAuth2 spec")?;
         spec.validate()?;
         Ok(spec)
     }

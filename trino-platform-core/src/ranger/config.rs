@@ -413,7 +413,7 @@ impl RangerPluginConfig {
 
     /// Parses a YAML (or JSON) spec. Fails with `InvalidInput` naming the bad key or value.
     pub fn from_yaml(text: &str) -> Result<Self> {
-        serde_saphyr::from_str(text).map_err(|e| Error::invalid_input(format!("invalid Ranger plugin config: {e}")))
+        crate::yaml::from_str(text, "Ranger plugin config")
     }
 
     /// Parses a JSON spec. Fails with `InvalidInput` naming the bad key or value.

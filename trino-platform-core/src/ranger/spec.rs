@@ -480,7 +480,7 @@ pub struct RangerSetupSpec {
 impl RangerSetupSpec {
     /// Parses a YAML (or JSON) spec. Fails with `InvalidInput` naming the bad key or value.
     pub fn from_yaml(text: &str) -> Result<Self> {
-        serde_saphyr::from_str(text).map_err(|e| Error::invalid_input(format!("invalid Ranger setup spec: {e}")))
+        crate::yaml::from_str(text, "Ranger setup spec")
     }
 
     /// Validates the whole spec (service configs, every policy, unique names) without network.

@@ -44,8 +44,7 @@ impl RoutingRules {
     /// Imports a trino-gateway rules file (MVEL). Fails with `InvalidInput` naming the rule and
     /// the offending text for anything outside the supported subset.
     pub fn from_trino_gateway_yaml(text: &str) -> Result<Self> {
-        let mut docs: Vec<MvelRule> = serde_saphyr::from_multiple(text)
-            .map_err(|e| Error::invalid_input(format!("invalid trino-gateway rules: {e}")))?;
+        let mut docs: Vec<MvelRule> = crate::yaml::from_multiple(text, "trino-gateway rules")?;
         docs.sort_by_key(|d| d.priority); // stable, as trino-gateway's sort
         let count = docs.len();
         let mut rules = Vec::with_capacity(count);

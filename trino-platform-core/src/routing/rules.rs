@@ -113,7 +113,7 @@ impl RoutingRules {
     /// Parses and validates a rules file. Fails with `InvalidInput` naming the rule and line.
     pub fn from_yaml(text: &str) -> Result<Self> {
         let file: LocatedFile =
-            serde_saphyr::from_str(text).map_err(|e| Error::invalid_input(format!("invalid routing rules: {e}")))?;
+            crate::yaml::from_str(text, "routing rules")?;
         let located = file.rules.into_iter().map(|s| (s.value, Some(s.referenced.line()))).collect();
         Self::build(file.groups, located)
     }
