@@ -17,3 +17,31 @@ export interface TrinoPlatformError extends Error {
   /** The kind of failure. */
   code: ErrorCode
 }
+
+/**
+ * An AWS IAM policy document, as `ExchangeBucketSpec.bucketPolicy()` and
+ * `ExchangeBucketSpec.trinoIamPolicy()` return it: JSON with AWS's capitalised keys, ready for
+ * `JSON.stringify`.
+ */
+export interface IamPolicyDocument {
+  /** The policy language version, `'2012-10-17'`. */
+  Version: string
+  /** The statements, in order. */
+  Statement: IamPolicyStatement[]
+}
+
+/** One statement of an `IamPolicyDocument`. */
+export interface IamPolicyStatement {
+  /** The statement's id (`'DenyInsecureTransport'`, `'ExchangeObjects'`, …). */
+  Sid?: string
+  /** Whether the statement allows or denies. */
+  Effect: 'Allow' | 'Deny'
+  /** Who it applies to (bucket policies only): everyone, or IAM role ARNs. */
+  Principal?: '*' | { AWS: string | string[] }
+  /** The actions, `s3:GetObject` and the like. */
+  Action: string | string[]
+  /** The ARNs of the bucket, its objects or a KMS key. */
+  Resource: string | string[]
+  /** When it applies: operator → condition key → value(s). */
+  Condition?: Record<string, Record<string, string | string[]>>
+}

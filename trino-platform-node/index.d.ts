@@ -19,6 +19,34 @@ export interface TrinoPlatformError extends Error {
 }
 
 /**
+ * An AWS IAM policy document, as `ExchangeBucketSpec.bucketPolicy()` and
+ * `ExchangeBucketSpec.trinoIamPolicy()` return it: JSON with AWS's capitalised keys, ready for
+ * `JSON.stringify`.
+ */
+export interface IamPolicyDocument {
+  /** The policy language version, `'2012-10-17'`. */
+  Version: string
+  /** The statements, in order. */
+  Statement: IamPolicyStatement[]
+}
+
+/** One statement of an `IamPolicyDocument`. */
+export interface IamPolicyStatement {
+  /** The statement's id (`'DenyInsecureTransport'`, `'ExchangeObjects'`, …). */
+  Sid?: string
+  /** Whether the statement allows or denies. */
+  Effect: 'Allow' | 'Deny'
+  /** Who it applies to (bucket policies only): everyone, or IAM role ARNs. */
+  Principal?: '*' | { AWS: string | string[] }
+  /** The actions, `s3:GetObject` and the like. */
+  Action: string | string[]
+  /** The ARNs of the bucket, its objects or a KMS key. */
+  Resource: string | string[]
+  /** When it applies: operator → condition key → value(s). */
+  Condition?: Record<string, Record<string, string | string[]>>
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -84,6 +112,128 @@ export declare class ClusterStore {
 }
 
 /**
+ * The exchange bucket of one spec, with an S3 client for it: plan, ensure, describe and tear
+ * down the bucket Trino's fault-tolerant execution spills exchange data to. Connect with
+ * `ExchangeBuckets.connect(spec)`.
+ *
+ * Every method is safe to rerun: `ensure` converges from any state (including one a failed
+ * run left), `teardown` finishes what a failed teardown started. Transient S3 errors
+ * (throttling, 5xx, timeouts, broken connections) are retried inside each call; a rejection
+ * is an `Error` whose `code` says what to do: `'Unavailable'` / `'Timeout'`: rerun;
+ * `'Forbidden'` / `'AlreadyExists'`: the bucket is someone else's; `'Conflict'`: the bucket is
+ * managed for another workspace, lives in another region, or is not trino-platform's to
+ * delete. Messages never hold a secret.
+ */
+export declare class ExchangeBuckets {
+  /**
+   * Builds the S3 client for `spec` (its credentials, else the AWS default chain: environment,
+   * profile, web identity, container and instance metadata) and resolves with the buckets
+   * object. Makes no request. Rejects with `InvalidInput` for bad `options`.
+   */
+  static connect(spec: ExchangeBucketSpec, options?: ExchangeClientOptions | undefined | null): Promise<ExchangeBuckets>
+  /** The spec (a copy). */
+  get spec(): ExchangeBucketSpec
+  /** The bucket's name. */
+  get bucket(): string
+  /**
+   * Reads the bucket and resolves with what `ensure` would change, changing nothing.
+   *
+   * Rejects with `Forbidden` when the bucket exists but this identity may not use it
+   * (another account's), `Conflict` when it exists in another region, or the kind of the S3
+   * failure.
+   */
+  plan(): Promise<ExchangePlan>
+  /**
+   * Creates the bucket if needed and converges every setting that differs from the spec,
+   * tags first; resolves with what it did. A bucket that matches gets no write at all.
+   *
+   * Rejects like `plan`, and with `AlreadyExists` when the name is taken by another account
+   * or the bucket is tagged by someone else, `Conflict` when it is managed for another
+   * workspace (`adopt` lifts both), or the kind of the S3 failure; rerunning after a
+   * failure continues where it stopped.
+   */
+  ensure(options?: ExchangeEnsureOptions | undefined | null): Promise<EnsureReport>
+  /**
+   * Resolves with the bucket's configuration as S3 reports it and its drift from the spec.
+   * Rejects with `Forbidden` when the bucket exists but this identity may not use it.
+   */
+  describe(): Promise<ExchangeDescription>
+  /**
+   * Deletes the bucket and everything in it: removes the bucket policy, aborts incomplete
+   * multipart uploads, deletes every object version and delete marker in batches, then the
+   * bucket, reporting progress to `onProgress`. A bucket that does not exist is not an error
+   * (`existed: false`).
+   *
+   * Rejects with `Conflict` when the bucket is not tagged `managed-by=trino-platform` for
+   * this workspace (unless `force`) or keeps receiving objects, `InvalidInput` for a bad
+   * `batchSize`, or the kind of the S3 failure; rerunning finishes the job.
+   */
+  teardown(options?: ExchangeTeardownOptions | undefined | null): Promise<TeardownReport>
+}
+
+/**
+ * What an exchange bucket should look like: the S3 bucket Trino's fault-tolerant execution
+ * spills exchange data to, for one workspace. Build one with `ExchangeBucketSpec.fromObject`,
+ * `.fromYaml` or `.load`, then render Trino's files from it or give it to
+ * `ExchangeBuckets.connect`.
+ *
+ * Every constructor validates the whole spec, and throws an `Error` whose `code` is
+ * `'InvalidInput'` and whose message names the field that is wrong (unknown fields included);
+ * a message never holds a secret.
+ */
+export declare class ExchangeBucketSpec {
+  /**
+   * A spec from its plain-object form (the fields of `ExchangeBucketSpecObject`, camelCase,
+   * as in a YAML spec file), validated as a YAML file is; properties set to `undefined`
+   * count as absent. Throws `InvalidInput` naming the field.
+   */
+  static fromObject(spec: ExchangeBucketSpecObject): ExchangeBucketSpec
+  /** Parses and validates a YAML spec. Throws `InvalidInput` naming the field. */
+  static fromYaml(text: string): ExchangeBucketSpec
+  /**
+   * Reads, parses and validates a YAML spec file. Throws `InvalidInput` when the file cannot
+   * be read or is invalid; the message names the file and the field.
+   */
+  static load(path: string): ExchangeBucketSpec
+  /**
+   * The bucket's name: `bucket` when given, else derived from `bucketPrefix` and
+   * `workspace` (cut to 63 characters, ending in a hash of the full name, when longer).
+   */
+  get bucketName(): string
+  /**
+   * The spec as a plain object, with every default filled in: what `fromObject` takes.
+   * Explicit `credentials` keep only their `accessKeyId`: the secret access key and the
+   * session token never leave the native side.
+   */
+  toObject(): ExchangeBucketSpecObject
+  /**
+   * `etc/exchange-manager.properties` for the coordinator and every worker:
+   * `exchange-manager.name=filesystem`, `exchange.base-directories=s3://BUCKET`, the region
+   * and/or endpoint, path-style access, and credentials as an IAM role or `${ENV:…}`
+   * references (never values), then `trino.exchangeManagerOverrides`; sorted.
+   */
+  exchangeManagerProperties(): string
+  /**
+   * The fault-tolerant-execution part of `etc/config.properties` for every node:
+   * `retry-policy`, exchange encryption, the retry count when given and, for `TASK`, the
+   * low-memory killer policy Trino recommends with it; then `trino.configOverrides`; sorted.
+   */
+  faultTolerantExecutionProperties(): string
+  /**
+   * The bucket policy `ensure` puts on the bucket: deny requests without TLS (unless
+   * `requireTls: false`) and, with `principals`, allow those roles the exchange's actions and
+   * deny them to everyone else. `null` when there is nothing to put in it (`requireTls:
+   * false` and no principals): the bucket then has no policy.
+   */
+  bucketPolicy(): IamPolicyDocument | null
+  /**
+   * The least-privilege IAM policy the Trino nodes' role needs for the bucket (and, with
+   * SSE-KMS, its key), for your IAM tooling to attach; trino-platform does not manage IAM.
+   */
+  trinoIamPolicy(): IamPolicyDocument
+}
+
+/**
  * The Trino Gateway, embedded: a streaming proxy for the Trino client protocol in front of the
  * registered clusters, with health probes, routing rules, sticky query and OAuth2 routes, the
  * admin API (`/api/v1/clusters`, trino-gateway's `/gateway/backend/…`), `/metrics`, `/livez`
@@ -130,6 +280,206 @@ export declare class Gateway {
    * Calling it again (or while a stop is under way) resolves at once.
    */
   stop(): Promise<void>
+}
+
+/**
+ * A logged-in client of Keycloak's Admin REST API (Keycloak 24–26): realms, the platform's
+ * OAuth client (with its audience, groups and username mappers), its secret, users and
+ * groups. Its token is refreshed before it expires, so one client serves a long-running
+ * program. Log in with `KeycloakAdmin.connect`.
+ *
+ * Every method returns a Promise. A rejection is an `Error` whose `code` is an `ErrorCode`:
+ * `'InvalidInput'` (a bad spec, or a value Keycloak refuses, with its reason),
+ * `'Unauthorized'` (rejected credentials), `'Forbidden'` (the account lacks the admin roles),
+ * `'NotFound'`, `'AlreadyExists'`, `'Conflict'`, `'Unavailable'` (Keycloak cannot be reached),
+ * `'Timeout'`, `'Backend'`. No message holds a password, a client secret or a token.
+ */
+export declare class KeycloakAdmin {
+  /**
+   * Logs in and resolves with the client. Rejects with `InvalidInput` for a bad URL or
+   * incomplete credentials, `Unauthorized` for rejected credentials, `NotFound` for an
+   * unknown `authRealm`, `Unavailable` or `Timeout` when Keycloak cannot be reached.
+   */
+  static connect(options: KeycloakConnectOptions): Promise<KeycloakAdmin>
+  /** Keycloak's base URL. */
+  get url(): string
+  /**
+   * Creates the realm when it is missing, else aligns `enabled` and `displayName`; resolves
+   * with whether anything changed. Rejects with `InvalidInput` for a bad name (1 to 255 of
+   * `A-Z a-z 0-9 _ . -`) and `Forbidden` without the rights.
+   */
+  ensureRealm(realm: string, options?: KeycloakRealmOptions | undefined | null): Promise<boolean>
+  /** Deletes the realm, with everything in it; resolves with whether it existed. */
+  deleteRealm(realm: string): Promise<boolean>
+  /**
+   * Makes the OAuth client match `spec`: creates it (with its mappers) when missing, else
+   * updates only the managed fields that differ and repairs the mappers; sets the secret
+   * when the spec fixes one. A second run with the same spec changes nothing
+   * (`changed: false`). Resolves with the client's ids, what changed and its secret. Rejects
+   * with `InvalidInput` for a bad spec (naming the field) or one Keycloak refuses,
+   * `NotFound` when the realm is missing and `ensureRealm` is off.
+   */
+  ensureClient(spec: OAuthClientSpec): Promise<EnsuredClient>
+  /**
+   * The current secret of the client `clientId` (not Keycloak's internal id). Rejects with
+   * `NotFound` when the realm has no such client.
+   */
+  clientSecret(realm: string, clientId: string): Promise<string>
+  /**
+   * Generates a new secret for the client `clientId`; the old one stops working at once.
+   * Rejects with `NotFound` when the realm has no such client.
+   */
+  rotateSecret(realm: string, clientId: string): Promise<RotatedSecret>
+  /** Deletes the client `clientId`; resolves with whether it existed. */
+  deleteClient(realm: string, clientId: string): Promise<boolean>
+  /**
+   * Creates the user when missing (with its initial password), else aligns `enabled`,
+   * e-mail and names; adds the missing group memberships (creating the groups). Rejects with
+   * `InvalidInput` for a bad spec or one Keycloak refuses.
+   */
+  ensureUser(realm: string, spec: KeycloakUserSpec): Promise<EnsuredUser>
+  /**
+   * Creates the top-level group `name` when missing; resolves with its id and whether it
+   * was created now. Rejects with `InvalidInput` for a bad name.
+   */
+  ensureGroup(realm: string, name: string): Promise<EnsuredGroup>
+}
+
+/**
+ * A Trino service's Ranger policies, loaded locally to answer "would Ranger allow this?" the
+ * way Ranger's policy engine answers Trino's plugin, without a Ranger Admin or a Trino: access
+ * decisions (with an explanation), column masks and row filters.
+ *
+ * Load one with `PolicyEngine.fromJson(text)` or `PolicyEngine.fromPolicies(value)`: the JSON
+ * the plugin downloads (`RangerServicePolicies`, as `RangerAdmin.downloadPolicies` resolves
+ * with), a Ranger export (an object with `policies`) or an array of policies.
+ *
+ * Everything is synchronous. Bad input throws an `Error` whose `code` is `'InvalidInput'` and
+ * whose message names what was wrong: the policy and field of a malformed policy, an unknown
+ * resource, access or mask type, a feature the local engine cannot evaluate (policy or item
+ * conditions, validity schedules, security zones, policy deltas), an unknown field of a
+ * request.
+ */
+export declare class PolicyEngine {
+  /**
+   * Loads policies from JSON text: a plugin download (`RangerServicePolicies`), a Ranger
+   * export (an object with `policies`) or an array of policies. Throws `InvalidInput` naming
+   * the policy and field (or the line of malformed JSON).
+   */
+  static fromJson(text: string, options?: PolicyEngineOptions | undefined | null): PolicyEngine
+  /**
+   * Loads policies from their objects: an array of `RangerPolicy`, or a
+   * `RangerServicePolicies` (a download or an export). Throws `InvalidInput` naming the
+   * policy and field.
+   */
+  static fromPolicies(policies: RangerPolicy[] | RangerServicePolicies, options?: PolicyEngineOptions | undefined | null): PolicyEngine
+  /** The service name of a download, if it said. */
+  get serviceName(): string | null
+  /** The policy version of a download, if it said. */
+  get policyVersion(): number | null
+  /**
+   * The number of enforced policies (access, data mask, row filter; disabled and audit
+   * policies are not counted).
+   */
+  get policyCount(): number
+  /**
+   * What was loaded but cannot be honoured (tag-based policies, unexpanded `${{…}}` macros),
+   * for people.
+   */
+  get warnings(): Array<string>
+  /**
+   * Decides `request` as Trino's plugin would. Throws `InvalidInput` for an unknown resource
+   * or access type, a resource that is not a Trino resource path, or a malformed request.
+   */
+  evaluate(request: AccessRequest): Decision
+  /** `evaluate`, with every policy looked at and what it did, in Ranger's order. */
+  explain(request: AccessRequest): Explanation
+  /**
+   * Decides a Trino check for `identity`: every Ranger request Trino's plugin makes for it
+   * must be allowed. Returns the decision of the first denied request, or of the last one
+   * when all are allowed. Throws `InvalidInput` when the target does not fit the check.
+   */
+  evaluateAction(identity: RangerIdentity, action: TrinoAction): Decision
+  /**
+   * The mask Trino's plugin applies to the column, or `null` when the column is shown as is
+   * (no data-mask policy applies, `MASK_NONE`, or a super user).
+   */
+  columnMask(request: ColumnMaskRequest): ColumnMask | null
+  /** `columnMask`, with the data-mask policies looked at. */
+  explainColumnMask(request: ColumnMaskRequest): ColumnMaskExplanation
+  /**
+   * The row filter Trino's plugin adds to the table, or `null` (no row-filter policy
+   * applies, an empty filter, or a super user).
+   */
+  rowFilter(request: RowFilterRequest): RowFilter | null
+  /** `rowFilter`, with the row-filter policies looked at. */
+  explainRowFilter(request: RowFilterRequest): RowFilterExplanation
+}
+
+/**
+ * A client of Ranger Admin's public v2 REST API (HTTP Basic authentication, over rustls):
+ * it converges the Trino service, the baseline policies Trino needs and named policies
+ * (`ensure`, idempotent), and downloads a service's policies as the plugin does.
+ *
+ * Every method returns a Promise. A rejection is an `Error` whose `code` is an `ErrorCode`:
+ * `'InvalidInput'` (a bad spec, or one Ranger refuses), `'Unauthorized'` (the user name or
+ * password was refused), `'Forbidden'`, `'NotFound'`, `'Conflict'`, `'Unavailable'` (Ranger
+ * Admin cannot be reached), `'Timeout'`, `'Backend'`. No message holds the password.
+ */
+export declare class RangerAdmin {
+  /**
+   * A client for Ranger Admin. It does not contact Ranger Admin yet: an unreachable or
+   * refusing server shows in the first call (`Unavailable`, `Unauthorized`). Rejects with
+   * `InvalidInput` for a bad URL, timeout or CA certificate.
+   */
+  static connect(options: RangerAdminOptions): Promise<RangerAdmin>
+  /** The base URL. */
+  get url(): string
+  /**
+   * Converges a setup: the Trino service, the baseline policies (unless `baseline: false`)
+   * and the named policies, creating or updating only what differs, so that a second run
+   * changes nothing. The whole spec is validated first, so nothing is written when any part
+   * is invalid (`InvalidInput`).
+   */
+  ensure(spec: RangerSetupSpec): Promise<RangerSetupReport>
+  /**
+   * Downloads `service`'s policies the way the plugin does (the authenticated download
+   * endpoint), for `PolicyEngine.fromPolicies`. Resolves with `null` when Ranger has nothing
+   * newer than `lastKnownVersion`. Rejects with `NotFound` for an unknown service and
+   * `Forbidden` when the user is neither an admin nor listed in the service's
+   * `policy.download.auth.users`.
+   */
+  downloadPolicies(service: string, lastKnownVersion?: number | undefined | null): Promise<RangerServicePolicies | null>
+}
+
+/**
+ * The Ranger plugin configuration of a Trino coordinator: which Ranger service holds its
+ * policies, where Ranger Admin is, how policies are downloaded and cached, super users, audit
+ * destinations. Build one with `RangerPluginConfig.fromObject` or `.fromYaml`, then `render()`
+ * the files the coordinator reads.
+ *
+ * Both constructors validate the whole config and throw an `Error` whose `code` is
+ * `'InvalidInput'` and whose message names the field that is wrong (unknown fields included);
+ * a message never holds a password.
+ */
+export declare class RangerPluginConfig {
+  /**
+   * A config from its plain-object form (the fields of `RangerPluginConfigObject`, camelCase,
+   * as in a YAML config file), parsed and validated as such a file is. Properties set to
+   * `undefined` count as absent. Throws `InvalidInput` naming the field.
+   */
+  static fromObject(config: RangerPluginConfigObject): RangerPluginConfig
+  /** Parses and validates a YAML (or JSON) config. Throws `InvalidInput` naming the field. */
+  static fromYaml(text: string): RangerPluginConfig
+  /** The Ranger service holding Trino's policies (`ranger.service.name`). */
+  get serviceName(): string
+  /**
+   * Renders `access-control.properties`, `ranger-trino-security.xml`,
+   * `ranger-trino-audit.xml` and, with `ssl`, `ranger-policymgr-ssl.xml` (sorted, escaped;
+   * layered defaults → the config's values → `overrides`). Throws `InvalidInput` for a value
+   * a file cannot carry.
+   */
+  render(): RangerFiles
 }
 
 /**
@@ -268,6 +618,60 @@ export declare class RoutingRules {
   get length(): number
 }
 
+/** One Ranger access request, the way Trino's plugin builds it. */
+export interface AccessRequest {
+  /** Trino's user (after user mapping). */
+  user: string
+  /** Trino's groups (from the group provider; `public` is implied). */
+  groups?: Array<string>
+  /** Ranger roles the user holds beyond those resolved from the engine's roles. */
+  roles?: Array<string>
+  /**
+   * Resource name → value (`{ catalog: 'delta', schema: 'sales', table: 'orders' }`), a
+   * resource path of the `trino` service definition.
+   */
+  resource: Record<string, string>
+  /**
+   * Access type (`select`, `insert`, `create`, `drop`, `delete`, `use`, `alter`, `grant`,
+   * `revoke`, `show`, `impersonate`, `all`, `execute`, `read_sysinfo`, `write_sysinfo`) or
+   * `_any` (allowed when any one access is).
+   */
+  access: string
+  /** Which policies can decide it (default `'self'`). */
+  scope?: ResourceScope
+}
+
+/** Who an existing bucket belongs to, as far as its tags tell. */
+export type BucketOwnership = 'absent' | 'managed' | 'untagged' | 'unmanaged' | 'otherWorkspace'
+
+/**
+ * Every setting of a bucket trino-platform manages, as S3 reports it; a setting the bucket
+ * does not have is absent.
+ */
+export interface BucketState {
+  /** The bucket name. */
+  bucket: string
+  /** Whether the bucket exists (when not, the other fields are empty). */
+  exists: boolean
+  /** The region it is in. */
+  region?: string
+  /** Its tags. */
+  tags: Record<string, string>
+  /** Default encryption. */
+  encryption?: EncryptionState
+  /** Public access block. */
+  publicAccessBlock?: PublicAccessBlockState
+  /** Object ownership (`BucketOwnerEnforced`, …). */
+  objectOwnership?: string
+  /** Lifecycle rules. */
+  lifecycleRules: Array<LifecycleRuleState>
+  /** The bucket policy, as its owner wrote it (the parsed JSON document). */
+  policy?: Record<string, unknown>
+}
+
+/** Whether a change adds a missing setting, replaces one that differs or removes one. */
+export type ChangeAction = 'create' | 'update' | 'delete'
+
 /** A Trino cluster registered behind the gateway, in trino-gateway's backend JSON shape. */
 export interface Cluster {
   /** Unique name: 1 to 63 letters, digits, `-`, `_` or `.`, starting with a letter or digit. */
@@ -326,12 +730,344 @@ export interface ClusterView {
   inFlight: number
 }
 
+/** The mask Trino applies to a column. */
+export interface ColumnMask {
+  /** Id of the deciding data-mask policy. */
+  policyId?: number
+  /** Its name. */
+  policyName: string
+  /** The mask type (`MASK_HASH`, `CUSTOM`, …). */
+  maskType: string
+  /** The SQL expression replacing the column. */
+  expression: string
+}
+
+/** A column mask with the data-mask policies looked at. */
+export interface ColumnMaskExplanation {
+  /** The mask; absent when the column is shown as is. */
+  mask?: ColumnMask
+  /** The data-mask policies in evaluation order, up to the deciding one. */
+  steps: Array<ExplainStep>
+}
+
+/** Which mask applies to one column for one user. */
+export interface ColumnMaskRequest {
+  /** User. */
+  user: string
+  /** Groups. */
+  groups?: Array<string>
+  /** Extra Ranger roles. */
+  roles?: Array<string>
+  /** Catalog. */
+  catalog: string
+  /** Schema. */
+  schema: string
+  /** Table. */
+  table: string
+  /** Column. */
+  column: string
+  /**
+   * The column's Trino type as Trino prints it (default `varchar`); replaces `{type}` in
+   * the mask's expression.
+   */
+  columnType?: string
+}
+
+/** The answer to one access request (or, for a Trino check, to the request that decided it). */
+export interface Decision {
+  /** Whether Trino's plugin would allow it. */
+  allowed: boolean
+  /** The access asked for (`select`, `_any`, …). */
+  access: string
+  /** The resource asked about. */
+  resource: Record<string, string>
+  /** For `_any`: the access type whose evaluation decided. */
+  decidedByAccess?: string
+  /** Id of the deciding policy (absent for a super user and when no policy decided). */
+  policyId?: number
+  /** Name of the deciding policy. */
+  policyName?: string
+  /** Priority of the deciding policy. */
+  policyPriority?: PolicyPriority
+  /** Why. */
+  reason: DecisionReason
+}
+
+/** Why a request was allowed or denied. */
+export type DecisionReason = 'superUser' | 'allowItem' | 'denyItem' | 'denyAllElse' | 'noMatchingPolicy'
+
+/** A bucket's default encryption, as S3 reports it. */
+export interface EncryptionState {
+  /** `AES256` (SSE-S3) or `aws:kms` (SSE-KMS). */
+  algorithm: string
+  /** The KMS key, with SSE-KMS. */
+  kmsKeyId?: string
+  /** Whether S3 Bucket Keys are on. */
+  bucketKeyEnabled: boolean
+}
+
+/** Which default encryption the bucket gets. */
+export type EncryptionType = 'sse-s3' | 'sse-kms'
+
+/** What `KeycloakAdmin.ensureClient` did. */
+export interface EnsuredClient {
+  /** The realm. */
+  realm: string
+  /** The client id (`clientId`). */
+  clientId: string
+  /** Keycloak's internal id of the client (the `{id}` of the Admin API paths). */
+  id: string
+  /** Whether the client was created now. */
+  created: boolean
+  /** Whether anything changed (realm, client, mappers or secret). */
+  changed: boolean
+  /**
+   * What changed, by field (`created`, `realm`, `redirectUris`, `mapper groups created`,
+   * `secret`, …); never values.
+   */
+  changes: Array<string>
+  /**
+   * The client secret, in plain text: for Trino's `client-secret` (through an environment
+   * variable or a Kubernetes Secret). Keep it out of logs and printed objects.
+   */
+  secret: string
+}
+
+/** A top-level group, from `KeycloakAdmin.ensureGroup`. */
+export interface EnsuredGroup {
+  /** Keycloak's id of the group. */
+  id: string
+  /** The group name. */
+  name: string
+  /** Whether it was created now. */
+  created: boolean
+}
+
+/** What `KeycloakAdmin.ensureUser` did. */
+export interface EnsuredUser {
+  /** Keycloak's id of the user. */
+  id: string
+  /** The username (Keycloak stores it lower-case). */
+  username: string
+  /** Whether the user was created now. */
+  created: boolean
+  /** What changed (`created`, `email`, `lastName`, `group etl`, …); empty when nothing did. */
+  changes: Array<string>
+}
+
+/** What `ensure` did. */
+export interface EnsureReport {
+  /** The bucket name. */
+  bucket: string
+  /** The region. */
+  region: string
+  /** Whether this run created the bucket. */
+  created: boolean
+  /** The changes made, in order; empty when the bucket already matched its spec. */
+  applied: Array<ExchangeChange>
+}
+
 /**
  * The `code` of every `Error` a trino-platform Promise rejects with (or a synchronous method
  * throws): the name of the failure's kind, the same set the Rust `ErrorKind` and the Python
  * exception classes use.
  */
 export type ErrorCode = 'InvalidInput' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Unauthorized' | 'Forbidden' | 'Unavailable' | 'Timeout' | 'Backend' | 'Internal'
+
+/**
+ * An exchange bucket spec as a plain object: the fields of a YAML spec file (camelCase).
+ * Only `workspace` is required, and `region` or `endpoint`; every other field has a default.
+ */
+export interface ExchangeBucketSpecObject {
+  /**
+   * The workspace the bucket serves (a DNS label: 1 to 63 lowercase letters, digits and
+   * `-`); part of the derived bucket name and a tag.
+   */
+  workspace: string
+  /** AWS region of the bucket, and of request signing. Required unless `endpoint` is set. */
+  region?: string
+  /** Base URL of an S3-compatible store (MinIO, …) instead of AWS S3, without credentials. */
+  endpoint?: string
+  /**
+   * Path-style requests (`endpoint/bucket/key`), which most S3-compatible stores need
+   * (default `false`).
+   */
+  pathStyle?: boolean
+  /** An explicit bucket name; when absent it is derived from `bucketPrefix` and `workspace`. */
+  bucket?: string
+  /** Start of the derived bucket name (default `trino-exchange`). */
+  bucketPrefix?: string
+  /** Extra bucket tags; `managed-by` and `workspace` are trino-platform's own. */
+  tags?: Record<string, string>
+  /** Default encryption at rest (default SSE-S3). */
+  encryption?: ExchangeEncryption
+  /** Expiry of abandoned exchange data (default 1 day for both). */
+  lifecycle?: ExchangeLifecycle
+  /**
+   * Whether the bucket policy denies every request made without TLS (default `true`); turn
+   * it off only for a store reached over plain HTTP.
+   */
+  requireTls?: boolean
+  /** IAM role ARNs of the workspace's Trino pods: only they get the exchange's object actions. */
+  principals?: Array<string>
+  /**
+   * Static credentials for managing the bucket; when absent, the AWS default chain
+   * (environment, profile, web identity, container and instance metadata).
+   */
+  credentials?: S3Credentials
+  /** How Trino uses the bucket. */
+  trino?: TrinoExchangeConfig
+}
+
+/** One difference between the bucket and its spec. */
+export interface ExchangeChange {
+  /** What differs. */
+  setting: ExchangeSetting
+  /** Create, update or delete. */
+  action: ChangeAction
+  /** For people: what is there and what will be. */
+  detail: string
+}
+
+/**
+ * How the S3 client retries and times out; every field is optional, and the defaults suit
+ * AWS S3. Throttling, 5xx answers, timeouts and broken connections are retried with jittered
+ * exponential backoff.
+ */
+export interface ExchangeClientOptions {
+  /** Attempts per request, the first included (default 8; at least 1). */
+  maxAttempts?: number
+  /** First backoff in milliseconds (default 200); it doubles per retry up to `maxBackoffMs`. */
+  initialBackoffMs?: number
+  /** Longest backoff between two attempts, in milliseconds (default 20000). */
+  maxBackoffMs?: number
+  /** Time to establish a connection, in milliseconds (default 5000). */
+  connectTimeoutMs?: number
+  /** Time for one attempt of a request, response included, in milliseconds (default 60000). */
+  attemptTimeoutMs?: number
+}
+
+/**
+ * A bucket's configuration and its drift from the spec; `ExchangeBuckets.describe()`
+ * resolves with it.
+ */
+export interface ExchangeDescription {
+  /** Every setting as S3 reports it. */
+  state: BucketState
+  /** Who the bucket belongs to, as far as its tags tell. */
+  ownership: BucketOwnership
+  /** Whether the bucket exists and matches the spec. */
+  inSync: boolean
+  /** What `ensure` would change (everything when the bucket does not exist). */
+  drift: Array<ExchangeChange>
+  /**
+   * What keeps `ensure` from converging this bucket (another region, someone else's
+   * bucket), for people.
+   */
+  problems: Array<string>
+  /** What in the spec works against its intent (as `ExchangePlan.warnings`). */
+  warnings: Array<string>
+}
+
+/** Default encryption of objects at rest. */
+export interface ExchangeEncryption {
+  /** `'sse-s3'` or `'sse-kms'`. */
+  type: EncryptionType
+  /** With `'sse-kms'` (and only then): the KMS key id, key ARN, `alias/NAME` or alias ARN. */
+  kmsKeyId?: string
+}
+
+/** Options of `ExchangeBuckets.ensure`. */
+export interface ExchangeEnsureOptions {
+  /**
+   * Take over an existing bucket that is tagged by someone else or managed for another
+   * workspace (default `false`: such a bucket is refused).
+   */
+  adopt?: boolean
+}
+
+/**
+ * The bucket's lifecycle rule: objects expire, and incomplete multipart uploads are aborted,
+ * after a number of days (1 to 36500).
+ */
+export interface ExchangeLifecycle {
+  /** Days after which exchange objects expire (default 1). */
+  expireAfterDays?: number
+  /** Days after which incomplete multipart uploads are aborted (default 1). */
+  abortIncompleteUploadsAfterDays?: number
+}
+
+/** What `ensure` would change; `ExchangeBuckets.plan()` resolves with it. */
+export interface ExchangePlan {
+  /** The bucket name. */
+  bucket: string
+  /** The region it is (or will be) in. */
+  region: string
+  /** Who the bucket belongs to now. */
+  ownership: BucketOwnership
+  /** The differences, in the order `ensure` applies them; empty when the bucket matches. */
+  changes: Array<ExchangeChange>
+  /**
+   * What in the spec will work against its intent (a plain-HTTP endpoint with `requireTls`
+   * on), for people. It does not stop `ensure`.
+   */
+  warnings: Array<string>
+}
+
+/** A bucket setting trino-platform manages, in the order `ensure` applies them. */
+export type ExchangeSetting = 'bucket' | 'tags' | 'publicAccessBlock' | 'ownershipControls' | 'encryption' | 'lifecycle' | 'policy'
+
+/** Options of `ExchangeBuckets.teardown`. */
+export interface ExchangeTeardownOptions {
+  /**
+   * Delete the bucket even when it is not tagged `managed-by=trino-platform` for this
+   * workspace (default `false`).
+   */
+  force?: boolean
+  /** Keys per delete request, 1 to 1000 (default 1000). */
+  batchSize?: number
+  /**
+   * Called with the progress at each phase and after each batch, on the JavaScript thread,
+   * while the teardown goes on (it does not wait for the callback). Every call happens
+   * before the Promise settles. Its return value is ignored; an exception it throws does
+   * not stop the teardown: it is emitted as a process warning named `TrinoPlatformWarning`,
+   * whose `cause` is the thrown value.
+   */
+  onProgress?: (progress: TeardownProgress) => void
+}
+
+/** One policy's part in an evaluation. */
+export interface ExplainStep {
+  /** Policy id. */
+  policyId?: number
+  /** Policy name. */
+  policyName: string
+  /** Policy priority. */
+  priority: PolicyPriority
+  /** The access type evaluated (for `_any`, each type is evaluated in turn). */
+  access: string
+  /** How the policy's resources relate to the request's. */
+  matchType: MatchType
+  /** What happened. */
+  outcome: StepOutcome
+  /** The same in words (`deny item 1 matches group contractors for select`). */
+  detail: string
+}
+
+/** A decision with the reasoning behind it. */
+export interface Explanation {
+  /** The decision. */
+  decision: Decision
+  /** One sentence. */
+  summary: string
+  /** The user's effective Ranger roles (given plus resolved from the engine's roles). */
+  roles: Array<string>
+  /**
+   * The policies in Ranger's evaluation order (priority, deny-holding first, evaluation
+   * order, name), up to the one that made the decision final.
+   */
+  steps: Array<ExplainStep>
+}
 
 /** Where `Gateway.start` reads its configuration: exactly one of the two fields. */
 export interface GatewayOptions {
@@ -344,6 +1080,93 @@ export interface GatewayOptions {
   /** The path of a `gateway.yaml`; relative paths in it are taken from the file's directory. */
   configPath?: string
 }
+
+/**
+ * How `KeycloakAdmin.connect` reaches Keycloak and logs in: `username` and `password` (the
+ * password grant, through the public client `clientId`, default `admin-cli`), or `clientId`
+ * and `clientSecret` (the client-credentials grant of a service account with admin roles).
+ */
+export interface KeycloakConnectOptions {
+  /**
+   * Keycloak's base URL (`https://keycloak.example.com`; add `/auth` when Keycloak runs with
+   * `--http-relative-path=/auth`).
+   */
+  url: string
+  /** The admin user (password grant). */
+  username?: string
+  /** Its password. */
+  password?: string
+  /**
+   * The client to log in through: a public client for the password grant (default
+   * `admin-cli`), the confidential client for the client-credentials grant.
+   */
+  clientId?: string
+  /** The confidential client's secret (client-credentials grant). */
+  clientSecret?: string
+  /** The realm of the admin account (default `master`). */
+  authRealm?: string
+  /** Time limit of each request (default `'30s'`). */
+  timeout?: string
+  /** A PEM file of extra CA certificates to trust (besides the public web roots). */
+  caFile?: string
+}
+
+/** How `ensureRealm` wants the realm. */
+export interface KeycloakRealmOptions {
+  /** Display name (left alone when absent). */
+  displayName?: string
+  /** Whether the realm is enabled (default `true`). */
+  enabled?: boolean
+}
+
+/** A user as the platform wants it (for bootstrap and tests). */
+export interface KeycloakUserSpec {
+  /** The username (Keycloak stores it lower-case). */
+  username: string
+  /**
+   * E-mail, set as verified. Keycloak ≥ 24's default user profile needs e-mail, first and
+   * last name before a user may log in with a password.
+   */
+  email?: string
+  /** First name. */
+  firstName?: string
+  /** Last name. */
+  lastName?: string
+  /**
+   * The initial password, set when the user is created (an existing user's password is
+   * left alone).
+   */
+  password?: string
+  /**
+   * Top-level groups the user must be a member of (created when missing; other memberships
+   * stay).
+   */
+  groups?: Array<string>
+  /** Whether the user is enabled (default `true`). */
+  enabled?: boolean
+}
+
+/** One lifecycle rule of a bucket, reduced to what trino-platform sets. */
+export interface LifecycleRuleState {
+  /** The rule id. */
+  id?: string
+  /** Whether it is enabled. */
+  enabled: boolean
+  /**
+   * The key prefix it applies to (`''` for every object); absent when it filters otherwise
+   * (tags, sizes).
+   */
+  prefix?: string
+  /** Days after which current objects expire. */
+  expirationDays?: number
+  /** Days after which incomplete multipart uploads are aborted. */
+  abortIncompleteUploadDays?: number
+  /** Whether the rule does anything else (transitions, noncurrent-version actions, a date). */
+  otherActions: boolean
+}
+
+/** How a policy's resources relate to the requested resource. */
+export type MatchType = 'none' | 'self' | 'selfAndAllDescendants' | 'descendant' | 'ancestor'
 
 /**
  * A cluster as written, for `ClusterStore.register` and `Router.setClusters`: omitted fields
@@ -362,12 +1185,679 @@ export interface NewCluster {
   active?: boolean
 }
 
+/**
+ * The platform's OAuth client (of the gateway and the Trino coordinators behind it): a
+ * confidential OpenID Connect client with the standard (authorization code) flow. The fields
+ * of a YAML client spec (camelCase); `realm`, `clientId` and `externalUrl` are required.
+ *
+ * Derived: redirect URI `{externalUrl}/oauth2/callback` (plus `extraRedirectUris`), web origin
+ * = the origin of `externalUrl`, post-logout redirect `{externalUrl}/ui/logout/logout.html`;
+ * an audience mapper for the client id (and one per `audiences` entry), a groups mapper with
+ * bare group names, and a username mapper to `preferred_username`.
+ */
+export interface OAuthClientSpec {
+  /** The realm: 1 to 255 of `A-Z a-z 0-9 _ . -`. */
+  realm: string
+  /** The client id (`clientId`, not Keycloak's internal id). */
+  clientId: string
+  /**
+   * The URL people and clients use to reach Trino (the gateway's external URL), without
+   * `/oauth2/callback`.
+   */
+  externalUrl: string
+  /** Display name. */
+  name?: string
+  /** Description. */
+  description?: string
+  /** Redirect URIs besides `{externalUrl}/oauth2/callback`. */
+  extraRedirectUris?: Array<string>
+  /** Web origins (default: the origin of `externalUrl`). */
+  webOrigins?: Array<string>
+  /** Post-logout redirect URIs (default `{externalUrl}/ui/logout/logout.html`). */
+  postLogoutRedirectUris?: Array<string>
+  /** Require PKCE with S256 (default `true`). */
+  pkce?: boolean
+  /** Enable the client's service account: the client-credentials grant (default `false`). */
+  serviceAccounts?: boolean
+  /** Enable the resource-owner password grant (default `false`; for tests and scripts). */
+  directAccessGrants?: boolean
+  /** Extra `aud` values put in the client's tokens. */
+  audiences?: Array<string>
+  /** The claim the groups mapper fills (default `groups`). */
+  groupsClaim?: string
+  /** Create the realm when it is missing (default `false`). */
+  ensureRealm?: boolean
+  /** A fixed client secret (default: Keycloak generates one and keeps it). */
+  secret?: string
+}
+
+/** Roles and super users to load with the policies. */
+export interface PolicyEngineOptions {
+  /**
+   * Ranger roles (`/service/roles/download/{service}`), so that role items match the users
+   * and groups holding them.
+   */
+  roles?: RangerRoles
+  /**
+   * Users allowed everything, as the plugin's `ranger.plugin.trino.super.users` (the
+   * download's `serviceConfig` super users count too).
+   */
+  superUsers?: Array<string>
+  /** Groups allowed everything (`ranger.plugin.trino.super.groups`). */
+  superGroups?: Array<string>
+}
+
+/** A policy priority by name. */
+export type PolicyPriority = 'normal' | 'override'
+
+/** The four switches of a bucket's public access block. */
+export interface PublicAccessBlockState {
+  /** `BlockPublicAcls`. */
+  blockPublicAcls: boolean
+  /** `IgnorePublicAcls`. */
+  ignorePublicAcls: boolean
+  /** `BlockPublicPolicy`. */
+  blockPublicPolicy: boolean
+  /** `RestrictPublicBuckets`. */
+  restrictPublicBuckets: boolean
+}
+
+/** How to reach Ranger Admin. */
+export interface RangerAdminOptions {
+  /** Base URL (`http://ranger-admin:6080`), without credentials. */
+  url: string
+  /** User (creating a service needs a Ranger admin). */
+  username: string
+  /** Its password. */
+  password: string
+  /** Time limit of each request (default `'30s'`). */
+  timeout?: string
+  /** PEM CA certificates to trust besides the public web roots (a private CA). */
+  caCertificatesPem?: string
+}
+
+/** The `ranger-trino-audit.xml` settings. */
+export interface RangerAuditConfig {
+  /** `xasecure.audit.is.enabled` (default `true`). */
+  enabled?: boolean
+  /** `xasecure.audit.provider.summary.enabled` (default `false`). */
+  summary?: boolean
+  /** Log4j destination (default on, logger `ranger.audit`); `null` turns it off. */
+  log4j?: RangerLog4jAudit | null
+  /** Solr destination. */
+  solr?: RangerSolrAudit
+  /** Elasticsearch destination. */
+  elasticsearch?: RangerElasticsearchAudit
+}
+
+/** What `ensure` did to one thing. */
+export type RangerChange = 'created' | 'updated' | 'unchanged'
+
+/** A column mask. */
+export interface RangerDataMaskInfo {
+  /**
+   * `MASK`, `MASK_SHOW_LAST_4`, `MASK_SHOW_FIRST_4`, `MASK_HASH`, `MASK_NULL`, `MASK_NONE`,
+   * `MASK_DATE_SHOW_YEAR` or `CUSTOM`.
+   */
+  dataMaskType: string
+  /** Condition expression. */
+  conditionExpr?: string
+  /** The SQL of a `CUSTOM` mask (`{col}` is the column). */
+  valueExpr?: string
+}
+
+/** A column-masking item. */
+export interface RangerDataMaskPolicyItem {
+  /** Access types (`select`). */
+  accesses?: Array<RangerPolicyItemAccess>
+  /** Users. */
+  users?: Array<string>
+  /** Groups. */
+  groups?: Array<string>
+  /** Ranger roles. */
+  roles?: Array<string>
+  /** Item conditions (the local engine refuses them). */
+  conditions?: Array<RangerPolicyItemCondition>
+  /** May administer the policy. */
+  delegateAdmin?: boolean
+  /** The mask. */
+  dataMaskInfo?: RangerDataMaskInfo
+}
+
+/**
+ * HTTP Basic credentials the plugin downloads policies with (list the user in the service's
+ * `policy.download.auth.users`).
+ */
+export interface RangerDownloadAuth {
+  /** User name. */
+  username: string
+  /**
+   * `{ env: 'NAME' }`: the file refers to the coordinator's environment variable (so it
+   * holds no secret and can live in a ConfigMap); `{ value: '…' }`: the password is written
+   * into the file, which is then marked secret.
+   */
+  password: { env: string } | { value: string }
+}
+
+/** Audits to Elasticsearch. */
+export interface RangerElasticsearchAudit {
+  /** Host names. */
+  hosts: Array<string>
+  /** Port (default 9200). */
+  port?: number
+  /** `'http'` (default) or `'https'`. */
+  protocol?: string
+  /** Index (default `ranger_audits`). */
+  index?: string
+  /** User. */
+  user?: string
+  /** Password: written into the audit file, which is then marked secret. */
+  password?: string
+  /** Absolute spool directory. */
+  spoolDir?: string
+}
+
+/** What `RangerPluginConfig.render()` returns. */
+export interface RangerFiles {
+  /** `access-control.properties` first, then the XML files. */
+  files: Array<RenderedFile>
+  /**
+   * The environment variables the files refer to (`${env.NAME}`, from `{env}` passwords),
+   * sorted: set them on the coordinator from a Kubernetes Secret.
+   */
+  env: Array<string>
+}
+
+/** Who asks, for `PolicyEngine.evaluateAction`. */
+export interface RangerIdentity {
+  /** Trino's user. */
+  user: string
+  /** Trino's groups. */
+  groups?: Array<string>
+  /** Ranger roles beyond those resolved from the engine's roles. */
+  roles?: Array<string>
+}
+
+/** Who gets which accesses. */
+export interface RangerItemSpec {
+  /** Users (`{USER}`: whoever asks). */
+  users?: Array<string>
+  /** Groups (`public`: everyone). */
+  groups?: Array<string>
+  /** Ranger roles. */
+  roles?: Array<string>
+  /** Access types (`select`, `insert`, …, `all`). */
+  accesses?: Array<string>
+  /** May administer the policy. */
+  delegateAdmin?: boolean
+}
+
+/** Audits to a log4j logger. */
+export interface RangerLog4jAudit {
+  /** Logger name (default `ranger.audit`). */
+  logger?: string
+}
+
+/** Who sees a column masked, and how. */
+export interface RangerMaskItemSpec {
+  /** Users. */
+  users?: Array<string>
+  /** Groups. */
+  groups?: Array<string>
+  /** Ranger roles. */
+  roles?: Array<string>
+  /**
+   * `MASK`, `MASK_SHOW_LAST_4`, `MASK_SHOW_FIRST_4`, `MASK_HASH`, `MASK_NULL`, `MASK_NONE`,
+   * `MASK_DATE_SHOW_YEAR` or `CUSTOM`.
+   */
+  maskType: string
+  /** The SQL of a `CUSTOM` mask (`{col}` is the column). */
+  valueExpr?: string
+}
+
+/** Properties layered over the rendered ones, per file. */
+export interface RangerOverrides {
+  /** `access-control.properties`. */
+  accessControl?: Record<string, string>
+  /** `ranger-trino-security.xml`. */
+  security?: Record<string, string>
+  /** `ranger-trino-audit.xml`. */
+  audit?: Record<string, string>
+  /** `ranger-policymgr-ssl.xml`. */
+  policymgrSsl?: Record<string, string>
+}
+
+/**
+ * A Ranger plugin config as a plain object: the fields of a YAML config file (camelCase).
+ * Only `serviceName` and `adminUrls` are required. Durations are text (`'30s'`, `'2m'`).
+ */
+export interface RangerPluginConfigObject {
+  /**
+   * The Ranger service holding Trino's policies (`ranger.service.name`): 1 to 255 letters,
+   * digits, `_` or `-`.
+   */
+  serviceName: string
+  /**
+   * Ranger Admin URL(s), several for HA: `http(s)://host[:port]`, without credentials
+   * (default ports 6080 for http, 6182 for https). An https URL needs `ssl`.
+   */
+  adminUrls: Array<string>
+  /** Absolute directory the files are mounted in on the coordinator (default `/etc/trino`). */
+  configDir?: string
+  /**
+   * Absolute, writable policy cache directory (default `/var/lib/trino/ranger/policycache`);
+   * `null`: no on-disk cache, so a coordinator started while Ranger Admin is down denies
+   * everything.
+   */
+  policyCacheDir?: string | null
+  /** How often policies are refreshed (default `'30s'`; 1 s to 24 h). */
+  pollInterval?: string
+  /** Connection timeout to Ranger Admin (default `'120s'`; 1 s to 1 h). */
+  connectTimeout?: string
+  /** Read timeout (default `'30s'`; 1 s to 1 h). */
+  readTimeout?: string
+  /** Retries of a failed call (default 3; at most 100). */
+  maxRetryAttempts?: number
+  /** Pause between retries (default `'1s'`; at most 10 min). */
+  retryInterval?: string
+  /** Credentials for the policy download; Ranger ≥ 2.9 refuses unauthenticated downloads. */
+  downloadAuth?: RangerDownloadAuth
+  /** Users that bypass every policy (`ranger.plugin.trino.super.users`). */
+  superUsers?: Array<string>
+  /** Groups that bypass every policy. */
+  superGroups?: Array<string>
+  /** Add groups from Ranger's user store to Trino's (default `false`). */
+  useRangerGroups?: boolean
+  /** Use only Ranger's groups (default `false`). */
+  useOnlyRangerGroups?: boolean
+  /** Cluster name recorded in audits. */
+  clusterName?: string
+  /** Audit destinations (default: on, to Trino's log through log4j). */
+  audit?: RangerAuditConfig
+  /** TLS to an https Ranger Admin (`ranger-policymgr-ssl.xml`). */
+  ssl?: RangerSslConfig
+  /** Absolute paths of Hadoop XML files (`core-site.xml`), only for Kerberos. */
+  hadoopConfigResources?: Array<string>
+  /** Extra properties per file, layered last; keys naming a password are refused. */
+  overrides?: RangerOverrides
+}
+
+/**
+ * One Ranger policy (`RangerPolicy.java`), as Ranger Admin's REST API, an export and a plugin
+ * download hold it. Every field may be absent; other fields Ranger sends are accepted.
+ */
+export interface RangerPolicy {
+  /** Ranger's id. */
+  id?: number
+  /** Ranger's guid. */
+  guid?: string
+  /** Whether the policy is enforced (default `true`). */
+  isEnabled?: boolean
+  /** Ranger's version counter of the policy. */
+  version?: number
+  /** Name of the service the policy belongs to. */
+  service?: string
+  /** Policy name, unique in its service. */
+  name?: string
+  /** 0 access (default), 1 data mask, 2 row filter, 3 audit. */
+  policyType?: number
+  /** 0 NORMAL (default), 1 OVERRIDE: evaluated before, and winning over, NORMAL policies. */
+  policyPriority?: number
+  /** Free text. */
+  description?: string
+  /** Whether accesses decided by the policy are audited. */
+  isAuditEnabled?: boolean
+  /** Resource name → values (`{ catalog: { values: ['delta'] } }`). */
+  resources?: Record<string, RangerPolicyResource>
+  /** Further resource sets: the policy applies to any of them. */
+  additionalResources?: Array<Record<string, RangerPolicyResource>>
+  /** Policy-level conditions (the local engine refuses them). */
+  conditions?: Array<RangerPolicyItemCondition>
+  /** Allow items. */
+  policyItems?: Array<RangerPolicyItem>
+  /** Deny items. */
+  denyPolicyItems?: Array<RangerPolicyItem>
+  /** Items that cancel a matching allow item. */
+  allowExceptions?: Array<RangerPolicyItem>
+  /** Items that cancel a matching deny item. */
+  denyExceptions?: Array<RangerPolicyItem>
+  /** Column-masking items (policy type 1), in order. */
+  dataMaskPolicyItems?: Array<RangerDataMaskPolicyItem>
+  /** Row-filter items (policy type 2), in order. */
+  rowFilterPolicyItems?: Array<RangerRowFilterPolicyItem>
+  /** Service type (`trino`). */
+  serviceType?: string
+  /** Validity schedules (the local engine refuses them). */
+  validitySchedules?: unknown[]
+  /** Labels. */
+  policyLabels?: Array<string>
+  /** Security zone (the local engine refuses zoned policies). */
+  zoneName?: string
+  /** Deny every access that no item of the policy allows. */
+  isDenyAllElse?: boolean
+}
+
+/** One policy `ensure` looked after. */
+export interface RangerPolicyChange {
+  /**
+   * The policy's name in Ranger (for a baseline merged into an existing policy, that
+   * policy's name).
+   */
+  name: string
+  /** Ranger's id. */
+  id?: number
+  /** What was done. */
+  change: RangerChange
+}
+
+/** Who an access item is for, and which accesses. */
+export interface RangerPolicyItem {
+  /** Access types. */
+  accesses?: Array<RangerPolicyItemAccess>
+  /** Users (`{USER}`: whoever asks). */
+  users?: Array<string>
+  /** Groups (`public`: everyone). */
+  groups?: Array<string>
+  /** Ranger roles. */
+  roles?: Array<string>
+  /** Item conditions (the local engine refuses them). */
+  conditions?: Array<RangerPolicyItemCondition>
+  /** May administer the policy. */
+  delegateAdmin?: boolean
+}
+
+/** One access type of an item. */
+export interface RangerPolicyItemAccess {
+  /** Access type (`select`, `insert`, …, `all`). */
+  type: string
+  /** Whether it is granted (default `true`). */
+  isAllowed?: boolean
+}
+
+/** A condition on a policy or an item. */
+export interface RangerPolicyItemCondition {
+  /** Condition type (`_expression`, `ip-range`, …). */
+  type: string
+  /** Its values. */
+  values?: Array<string>
+}
+
+/** The values of one resource in a policy. */
+export interface RangerPolicyResource {
+  /** Names or patterns (`*`, `?`, `{USER}`), matched case-insensitively. */
+  values: Array<string>
+  /** Match everything except the values. */
+  isExcludes?: boolean
+  /** Recursive match (not used by Trino's resources). */
+  isRecursive?: boolean
+}
+
+/**
+ * A named policy. Access policies use `allow` / `deny` / exceptions; a policy with `masks` is
+ * a data-mask policy, one with `rowFilters` a row-filter policy.
+ */
+export interface RangerPolicySpec {
+  /** Unique name in the service: the identity `ensure` goes by. */
+  name: string
+  /** Description. */
+  description?: string
+  /** Enabled (default `true`). */
+  enabled?: boolean
+  /** Priority (default `'normal'`). */
+  priority?: PolicyPriority
+  /**
+   * Resource → values: a list, or `{ values, excludes }`
+   * (`{ catalog: ['delta'], schema: { values: ['hr'], excludes: true } }`).
+   */
+  resources: Record<string, string[] | { values: string[]; excludes?: boolean }>
+  /** Allow items. */
+  allow?: Array<RangerItemSpec>
+  /** Deny items. */
+  deny?: Array<RangerItemSpec>
+  /** Exceptions to the allow items. */
+  allowExceptions?: Array<RangerItemSpec>
+  /** Exceptions to the deny items. */
+  denyExceptions?: Array<RangerItemSpec>
+  /** Deny whatever no item allows. */
+  denyAllElse?: boolean
+  /** Column masks (data-mask policy). */
+  masks?: Array<RangerMaskItemSpec>
+  /** Row filters (row-filter policy). */
+  rowFilters?: Array<RangerRowFilterItemSpec>
+  /** Audit accesses this policy decides (default `true`). */
+  audit?: boolean
+}
+
+/** One Ranger role: its members are users, groups and other roles. */
+export interface RangerRole {
+  /** Role name. */
+  name: string
+  /** Member users. */
+  users?: Array<RangerRoleMember>
+  /** Member groups (`public`: everyone). */
+  groups?: Array<RangerRoleMember>
+  /** Member roles (their holders hold this role too). */
+  roles?: Array<RangerRoleMember>
+}
+
+/** A member of a role. */
+export interface RangerRoleMember {
+  /** User, group or role name. */
+  name: string
+  /** May administer the role. */
+  isAdmin?: boolean
+}
+
+/** Ranger roles, as `/service/roles/download/{service}` returns them. */
+export interface RangerRoles {
+  /** Service name. */
+  serviceName?: string
+  /** Version of the role set. */
+  roleVersion?: number
+  /** The roles. */
+  rangerRoles?: Array<RangerRole>
+}
+
+/** A row filter. */
+export interface RangerRowFilterInfo {
+  /** The SQL predicate (`region = 'EU'`); empty: no filter. */
+  filterExpr: string
+}
+
+/** Who sees which rows. */
+export interface RangerRowFilterItemSpec {
+  /** Users. */
+  users?: Array<string>
+  /** Groups. */
+  groups?: Array<string>
+  /** Ranger roles. */
+  roles?: Array<string>
+  /** The SQL predicate (`region = 'EU'`). */
+  filter: string
+}
+
+/** A row-filter item. */
+export interface RangerRowFilterPolicyItem {
+  /** Access types (`select`). */
+  accesses?: Array<RangerPolicyItemAccess>
+  /** Users. */
+  users?: Array<string>
+  /** Groups. */
+  groups?: Array<string>
+  /** Ranger roles. */
+  roles?: Array<string>
+  /** Item conditions (the local engine refuses them). */
+  conditions?: Array<RangerPolicyItemCondition>
+  /** May administer the policy. */
+  delegateAdmin?: boolean
+  /** The filter. */
+  rowFilterInfo?: RangerRowFilterInfo
+}
+
+/**
+ * What the plugin downloads (`ServicePolicies.java`): a service's policies and the service
+ * config delivered with them. Other fields Ranger sends (`serviceDef`, `auditMode`, …) are
+ * accepted and kept.
+ */
+export interface RangerServicePolicies {
+  /** Service name. */
+  serviceName?: string
+  /** Service id. */
+  serviceId?: number
+  /** Version of the policy set. */
+  policyVersion?: number
+  /** The policies of the unzoned part of the service. */
+  policies?: Array<RangerPolicy>
+  /**
+   * Tag-based policies of the linked tag service (the local engine ignores them, with a
+   * warning).
+   */
+  tagPolicies?: unknown
+  /** Security zones (the local engine refuses them). */
+  securityZones?: Record<string, unknown>
+  /** Incremental changes (the local engine refuses them). */
+  policyDeltas?: unknown[]
+  /** Service config (`ranger.plugin.super.users`, `ranger.plugin.super.groups`, …). */
+  serviceConfig?: Record<string, string>
+}
+
+/** What `RangerAdmin.ensure` did. */
+export interface RangerSetupReport {
+  /** The service. */
+  service: string
+  /** What was done to it. */
+  serviceChange: RangerChange
+  /** Baseline and named policies, in order. */
+  policies: Array<RangerPolicyChange>
+  /** Whether anything was written. */
+  changed: boolean
+}
+
+/**
+ * Everything `RangerAdmin.ensure` converges: the Trino service, the baseline policies and
+ * named policies.
+ */
+export interface RangerSetupSpec {
+  /** The Trino service. */
+  service: RangerTrinoServiceSpec
+  /**
+   * Ensure the baseline policies Trino needs under Ranger's default deny, for every user:
+   * execute queries, impersonate oneself, kill one's own queries (default `true`).
+   */
+  baseline?: boolean
+  /** Named policies, matched by name. */
+  policies?: Array<RangerPolicySpec>
+}
+
+/** Audits to Solr (Ranger's `ranger_audits` collection). */
+export interface RangerSolrAudit {
+  /** Solr URLs (or use `zookeepers`). */
+  urls?: Array<string>
+  /** ZooKeeper connect string of SolrCloud. */
+  zookeepers?: string
+  /** Collection (default `ranger_audits`). */
+  collection?: string
+  /** User. */
+  user?: string
+  /** Password: written into the audit file, which is then marked secret. */
+  password?: string
+  /** Absolute spool directory for batches while Solr is unreachable. */
+  spoolDir?: string
+}
+
+/**
+ * `ranger-policymgr-ssl.xml`: trust- and keystore paths; their passwords live in JCEKS
+ * credential files, never in the XML.
+ */
+export interface RangerSslConfig {
+  /** Absolute truststore path. */
+  truststore: string
+  /** Truststore type (default `jks`). */
+  truststoreType?: string
+  /** `jceks://file/…` credential file holding the truststore password (alias `sslTrustStore`). */
+  truststoreCredentialFile?: string
+  /** Absolute keystore path, for client certificates. */
+  keystore?: string
+  /** Keystore type (default `jks`). */
+  keystoreType?: string
+  /** `jceks://file/…` credential file holding the keystore password (alias `sslKeyStore`). */
+  keystoreCredentialFile?: string
+}
+
+/** The Trino service in Ranger Admin (service type `trino`). */
+export interface RangerTrinoServiceSpec {
+  /** Service name (the plugin's `serviceName`). */
+  name: string
+  /** Display name (default: the name). */
+  displayName?: string
+  /** Description. */
+  description?: string
+  /** The coordinator's JDBC URL (`jdbc:trino://trino:8080`), for Ranger's lookups. */
+  jdbcUrl: string
+  /** The lookup user (default `trino`). */
+  username?: string
+  /**
+   * The lookup user's password: sent when the service is created or changed, never compared
+   * or shown.
+   */
+  password?: string
+  /**
+   * Users allowed to download policies (`policy.download.auth.users`; default: the lookup
+   * user).
+   */
+  downloadUsers?: Array<string>
+  /** `ranger.plugin.super.users` delivered to the plugins. */
+  superUsers?: Array<string>
+  /** `ranger.plugin.super.groups`. */
+  superGroups?: Array<string>
+  /** Further configs (`ranger.plugin.audit.filters`, …); no passwords. */
+  configs?: Record<string, string>
+  /** Enabled (default `true`). */
+  enabled?: boolean
+}
+
 /** Who submitted a query, stored with its sticky route (trino-gateway's `query_history`). */
 export interface RecordQueryOptions {
   /** The user the query runs as. */
   user?: string
   /** The client application (`X-Trino-Source`). */
   source?: string
+}
+
+/** One rendered file. */
+export interface RenderedFile {
+  /** File name (`ranger-trino-security.xml`). */
+  name: string
+  /** Absolute path on the coordinator (`/etc/trino/ranger-trino-security.xml`). */
+  path: string
+  /** The text. */
+  contents: string
+  /**
+   * Whether the file holds a secret value (a password given as `{value}`): mount it from a
+   * Kubernetes Secret, not a ConfigMap.
+   */
+  secret: boolean
+}
+
+/** Which policies can decide a request. */
+export type ResourceScope = 'self' | 'selfOrDescendants'
+
+/** Trino's `retry-policy` for fault-tolerant execution. */
+export type RetryPolicy = 'TASK' | 'QUERY'
+
+/** A new client secret, from `KeycloakAdmin.rotateSecret`. */
+export interface RotatedSecret {
+  /** The realm. */
+  realm: string
+  /** The client id. */
+  clientId: string
+  /** Keycloak's internal id of the client. */
+  id: string
+  /**
+   * The new secret, in plain text; the old one no longer works. Keep it out of logs and
+   * printed objects.
+   */
+  secret: string
 }
 
 /** Where a request goes, and why. */
@@ -436,5 +1926,216 @@ export interface RouteRequest {
   principal?: string
 }
 
+/** The filter Trino adds to every query of a table. */
+export interface RowFilter {
+  /** Id of the deciding row-filter policy. */
+  policyId?: number
+  /** Its name. */
+  policyName: string
+  /** The SQL predicate. */
+  expression: string
+}
+
+/** A row filter with the row-filter policies looked at. */
+export interface RowFilterExplanation {
+  /** The filter; absent when the table is not filtered. */
+  filter?: RowFilter
+  /** The row-filter policies in evaluation order, up to the deciding one. */
+  steps: Array<ExplainStep>
+}
+
+/** Which row filter applies to one table for one user. */
+export interface RowFilterRequest {
+  /** User. */
+  user: string
+  /** Groups. */
+  groups?: Array<string>
+  /** Extra Ranger roles. */
+  roles?: Array<string>
+  /** Catalog. */
+  catalog: string
+  /** Schema. */
+  schema: string
+  /** Table. */
+  table: string
+}
+
+/** Static S3 credentials for managing the bucket. */
+export interface S3Credentials {
+  /** The access key id. */
+  accessKeyId: string
+  /** The secret access key: required by `fromObject`, never returned by `toObject`. */
+  secretAccessKey?: string
+  /** A session token, for temporary credentials; never returned by `toObject`. */
+  sessionToken?: string
+}
+
 /** How a `Router` picks a cluster among the healthy, active clusters of a routing group. */
 export type SelectionPolicy = 'leastLoaded' | 'roundRobin' | 'weighted'
+
+/** What one policy did during an evaluation. */
+export type StepOutcome = 'resourceNotMatched' | 'noItemMatched' | 'allowed' | 'alreadyAllowed' | 'allowIgnoredOnAncestor' | 'denied' | 'denyIgnoredOnDescendant' | 'deniedAllElse' | 'cancelledByException' | 'applied' | 'notEvaluated'
+
+/** The step a teardown is in. */
+export type TeardownPhase = 'checking' | 'removingPolicy' | 'abortingUploads' | 'deletingObjects' | 'deletingBucket' | 'done'
+
+/** A teardown's progress, reported at each phase and after each batch. */
+export interface TeardownProgress {
+  /** The bucket. */
+  bucket: string
+  /** The current step. */
+  phase: TeardownPhase
+  /** Multipart uploads aborted so far. */
+  uploadsAborted: number
+  /** Object versions and delete markers deleted so far. */
+  objectsDeleted: number
+}
+
+/** What a teardown did; `ExchangeBuckets.teardown()` resolves with it. */
+export interface TeardownReport {
+  /** The bucket. */
+  bucket: string
+  /** Whether the bucket existed when the teardown started (`false`: nothing to do). */
+  existed: boolean
+  /** Multipart uploads aborted. */
+  uploadsAborted: number
+  /** Object versions and delete markers deleted. */
+  objectsDeleted: number
+  /** Whether the bucket is gone now. */
+  deleted: boolean
+}
+
+/**
+ * A Trino access check on a named object (`insertIntoTable` on `delta.sales.orders`): the
+ * Ranger requests Trino's plugin makes for it must all be allowed.
+ */
+export interface TrinoAction {
+  /** The check. */
+  check: TrinoCheck
+  /**
+   * What it is about: a user, query id, property name, or dotted object name (`catalog`,
+   * `catalog.schema`, `catalog.schema.table`, `catalog.schema.procedure`,
+   * `catalog.property`; quote a part holding a dot: `"my.cat".s`). Empty or absent for the
+   * system-information checks.
+   */
+  target?: string
+  /** Columns, for the column checks. */
+  columns?: Array<string>
+  /** The new name, for renames. */
+  newTarget?: string
+}
+
+/**
+ * A Trino access-control check, by the name of its `SystemAccessControl` method; the doc of
+ * each says which Ranger resource and access Trino's plugin asks about.
+ */
+export type TrinoCheck = 'impersonateUser' | 'setUser' | 'viewQueryOwnedBy' | 'filterViewQueryOwnedBy' | 'killQueryOwnedBy' | 'executeQuery' | 'readSystemInformation' | 'writeSystemInformation' | 'setSystemSessionProperty' | 'accessCatalog' | 'filterCatalogs' | 'showSchemas' | 'createCatalog' | 'dropCatalog' | 'setCatalogSessionProperty' | 'createSchema' | 'dropSchema' | 'renameSchema' | 'setSchemaAuthorization' | 'showCreateSchema' | 'showTables' | 'showFunctions' | 'filterSchemas' | 'createTable' | 'dropTable' | 'renameTable' | 'setTableProperties' | 'setTableComment' | 'setTableAuthorization' | 'addColumn' | 'alterColumn' | 'dropColumn' | 'renameColumn' | 'setColumnComment' | 'executeTableProcedure' | 'insertIntoTable' | 'updateTableColumns' | 'deleteFromTable' | 'truncateTable' | 'showCreateTable' | 'showColumns' | 'filterTables' | 'selectFromColumns' | 'createViewWithSelectFromColumns' | 'filterColumns' | 'createView' | 'dropView' | 'renameView' | 'setViewAuthorization' | 'setViewComment' | 'createMaterializedView' | 'dropMaterializedView' | 'renameMaterializedView' | 'refreshMaterializedView' | 'setMaterializedViewProperties' | 'executeProcedure' | 'createFunction' | 'dropFunction' | 'showCreateFunction' | 'executeFunction' | 'createViewWithExecuteFunction' | 'filterFunctions'
+
+/** How Trino uses the bucket: the exchange manager and fault-tolerant execution settings. */
+export interface TrinoExchangeConfig {
+  /** `retry-policy` (default `'TASK'`). */
+  retryPolicy?: RetryPolicy
+  /** Retries per task (`TASK`) or query (`QUERY`), at least 1; Trino's default (4) when absent. */
+  retryAttempts?: number
+  /** How the Trino nodes authenticate to S3 (default: their AWS default chain). */
+  credentials?: TrinoS3Credentials
+  /** Endpoint the Trino nodes use when it differs from `endpoint` (an in-cluster service). */
+  endpoint?: string
+  /**
+   * Extra or replaced keys of `exchange-manager.properties`, applied last; a secret only as
+   * `${ENV:NAME}`.
+   */
+  exchangeManagerOverrides?: Record<string, string>
+  /**
+   * Extra or replaced keys of the fault-tolerant-execution part of `config.properties`,
+   * applied last.
+   */
+  configOverrides?: Record<string, string>
+}
+
+/**
+ * The OAuth2 part of a Trino coordinator's `etc/config.properties`, for tokens of `spec.issuer`
+ * (Keycloak: `{url}/realms/{realm}`): `http-server.authentication.type=oauth2`, the issuer,
+ * client id, scopes, principal field and audiences, the Web UI and forwarded-header switches,
+ * the groups claim under the key this Trino version knows (none from 480 on), then
+ * `overrides`; sorted. Every secret is a `${ENV:NAME}` reference (the client secret, the
+ * state key, the refresh-token key, the internal shared secret), never a value.
+ *
+ * Renders for `trinoVersion` when given (it replaces `spec.trinoVersion`), else for
+ * `spec.trinoVersion`. Throws `InvalidInput` naming the field for a bad spec, a version older
+ * than 436 or neither version.
+ */
+export declare function trinoOAuth2Properties(spec: TrinoOAuth2Spec, trinoVersion?: number): string
+
+/** Names of the environment variables that hold the coordinator's secrets (`[A-Z_][A-Z0-9_]*`). */
+export interface TrinoOAuth2SecretEnv {
+  /** The OAuth client secret (default `TRINO_OAUTH2_CLIENT_SECRET`). */
+  clientSecret?: string
+  /** The OAuth2 state key, equal on all coordinators (default `TRINO_OAUTH2_STATE_KEY`). */
+  stateKey?: string
+  /**
+   * The refresh-token encryption key, equal on all coordinators (default
+   * `TRINO_OAUTH2_REFRESH_TOKENS_SECRET_KEY`).
+   */
+  refreshTokensSecretKey?: string
+  /**
+   * `internal-communication.shared-secret`, equal on all nodes (default
+   * `TRINO_INTERNAL_SHARED_SECRET`).
+   */
+  internalSharedSecret?: string
+}
+
+/**
+ * What the coordinator's OAuth2 configuration says: the fields of a YAML spec (camelCase);
+ * `issuer` and `clientId` are required, and `trinoVersion` unless passed to
+ * `trinoOAuth2Properties` on its own.
+ */
+export interface TrinoOAuth2Spec {
+  /** The Trino release the properties are for (436 or newer). */
+  trinoVersion?: number
+  /** `oauth2.issuer`: exactly the `iss` of the tokens (Keycloak: `{url}/realms/{realm}`). */
+  issuer: string
+  /** `oauth2.client-id`. */
+  clientId: string
+  /** `oauth2.additional-audiences`. */
+  additionalAudiences?: Array<string>
+  /** `oauth2.scopes` (default `['openid']`). */
+  scopes?: Array<string>
+  /** `oauth2.principal-field` (default `preferred_username`). */
+  principalField?: string
+  /**
+   * The claim holding the groups (default `groups`), rendered only for Trino < 480; `null`:
+   * none.
+   */
+  groupsField?: string | null
+  /** `web-ui.authentication.type=oauth2` (default `true`). */
+  webUi?: boolean
+  /** `http-server.process-forwarded=true`, needed behind the gateway (default `true`). */
+  processForwarded?: boolean
+  /** `oauth2.refresh-tokens` with a shared `refresh-tokens.secret-key` (default `false`). */
+  refreshTokens?: boolean
+  /** The environment variables holding the secrets. */
+  secretEnv?: TrinoOAuth2SecretEnv
+  /** Extra or replaced keys, applied last. */
+  overrides?: Record<string, string>
+}
+
+/** How Trino's exchange manager authenticates to S3; the other fields belong to one `type`. */
+export interface TrinoS3Credentials {
+  /** `'default-chain'`, `'iam-role'` or `'environment'`. */
+  type: TrinoS3CredentialsType
+  /** `'iam-role'`: the role to assume. */
+  roleArn?: string
+  /** `'iam-role'`: the external id the role's trust policy requires. */
+  externalId?: string
+  /**
+   * `'environment'`: the variable holding the access key id (default
+   * `EXCHANGE_S3_ACCESS_KEY`).
+   */
+  accessKeyEnv?: string
+  /** `'environment'`: the variable holding the secret key (default `EXCHANGE_S3_SECRET_KEY`). */
+  secretKeyEnv?: string
+}
+
+/** How Trino's exchange manager authenticates to S3. */
+export type TrinoS3CredentialsType = 'default-chain' | 'iam-role' | 'environment'

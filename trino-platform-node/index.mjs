@@ -2,5 +2,18 @@
 // named exports and as the default export. test/esm.test.mjs checks that no export is missing.
 import native from './index.js'
 
-export const { ClusterStore, Gateway, Router, RoutingRules, __napiBindingTarget } = native
+export const {
+  ClusterStore,
+  ExchangeBucketSpec,
+  ExchangeBuckets,
+  Gateway,
+  KeycloakAdmin,
+  PolicyEngine,
+  RangerAdmin,
+  RangerPluginConfig,
+  Router,
+  RoutingRules,
+  trinoOAuth2Properties,
+  __napiBindingTarget,
+} = native
 export default native

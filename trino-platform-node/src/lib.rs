@@ -1,5 +1,5 @@
 //! Node.js binding of trino-platform: the npm package `trino-platform` (the cluster registry,
-//! the routing engine and the embedded Trino Gateway).
+//! the routing engine, the embedded Trino Gateway and the S3 exchange bucket).
 //!
 //! A thin layer over the core crate: it converts between JavaScript objects and the core's
 //! validated types and maps every core error onto a JavaScript `Error` whose `code` is the
@@ -15,10 +15,18 @@
 //! | `route.rs` | the routing objects: `RouterConfig`, `RouteRequest`, `RouteDecision`, status |
 //! | `router.rs` | the `Router` class, one method per core `Router` operation |
 //! | `gateway.rs` | the `Gateway` class: the embedded gateway server, started and stopped |
+//! | `exchange/` | `ExchangeBucketSpec` and `ExchangeBuckets`: the S3 exchange bucket (plan, ensure, describe, teardown) and its Trino files |
+//! | `input.rs` | plain objects into the core's serde types (specs and requests, read as the core reads files) |
+//! | `ranger/` | `RangerPluginConfig` (plugin files), `PolicyEngine` (evaluate, explain, masks, row filters), `RangerAdmin` |
+//! | `keycloak/` | `KeycloakAdmin` (realms, the OAuth client and its secret, users, groups), `trinoOAuth2Properties` |
 
 mod cluster;
 mod error;
+mod exchange;
 mod gateway;
+mod input;
+mod keycloak;
+mod ranger;
 mod route;
 mod router;
 mod rules;

@@ -239,10 +239,10 @@ impl RecordQueryOptions {
 }
 
 /// The largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+pub(crate) const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// `value` as a whole number from 0 to `max`; fails with `InvalidInput` naming `what`.
-fn whole(value: f64, max: u64, what: impl FnOnce() -> String) -> Result<u64> {
+pub(crate) fn whole(value: f64, max: u64, what: impl FnOnce() -> String) -> Result<u64> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max as f64 {
         Ok(value as u64)
     } else {

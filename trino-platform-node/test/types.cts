@@ -23,3 +23,11 @@ export async function serve(config: string): Promise<string | null> {
   await gateway.stop()
   return url
 }
+
+export async function exchange(workspace: string): Promise<number> {
+  const spec: trino.ExchangeBucketSpec = trino.ExchangeBucketSpec.fromObject({ workspace, region: 'eu-central-1' })
+  const buckets: trino.ExchangeBuckets = await trino.ExchangeBuckets.connect(spec)
+  const report: trino.EnsureReport = await buckets.ensure()
+  const torn: trino.TeardownReport = await buckets.teardown({ onProgress: (p: trino.TeardownProgress) => console.log(p.phase) })
+  return report.applied.length + torn.objectsDeleted
+}

@@ -2,6 +2,8 @@
 // package.json `exports` (import condition, index.d.mts), plus misuses the typings must reject.
 import native, {
   ClusterStore,
+  ExchangeBuckets,
+  ExchangeBucketSpec,
   Gateway,
   Router,
   RoutingRules,
@@ -10,14 +12,24 @@ import native, {
   type ClusterStatus,
   type ClusterUpdate,
   type ClusterView,
+  type EnsureReport,
   type ErrorCode,
+  type ExchangeBucketSpecObject,
+  type ExchangeChange,
+  type ExchangeDescription,
+  type ExchangePlan,
+  type ExchangeSetting,
   type GatewayOptions,
+  type IamPolicyDocument,
   type NewCluster,
   type RouteDecision,
   type RouteReason,
   type RouteRequest,
   type RouterConfig,
   type SelectionPolicy,
+  type TeardownPhase,
+  type TeardownProgress,
+  type TeardownReport,
   type TrinoPlatformError,
 } from 'trino-platform'
 
@@ -163,4 +175,71 @@ export async function gatewayMisuse(gateway: Gateway): Promise<void> {
   // @ts-expect-error stop is an instance method
   await Gateway.stop()
   console.log(address)
+}
+
+export async function exchange(): Promise<TeardownReport> {
+  const object: ExchangeBucketSpecObject = {
+    workspace: 'acme',
+    region: 'eu-central-1',
+    encryption: { type: 'sse-kms', kmsKeyId: 'alias/exchange' },
+    lifecycle: { expireAfterDays: 2 },
+    principals: ['arn:aws:iam::111122223333:role/acme-trino'],
+    trino: { retryPolicy: 'QUERY', credentials: { type: 'iam-role', roleArn: 'arn:aws:iam::111122223333:role/x' } },
+  }
+  const spec: ExchangeBucketSpec = ExchangeBucketSpec.fromObject(object)
+  ExchangeBucketSpec.fromYaml('workspace: acme\nregion: eu-central-1\n')
+  ExchangeBucketSpec.load('/etc/trino-platform/exchange.yaml')
+  const name: string = spec.bucketName
+  const back: ExchangeBucketSpecObject = spec.toObject()
+  const files: string = spec.exchangeManagerProperties() + spec.faultTolerantExecutionProperties()
+  const policy: IamPolicyDocument | null = spec.bucketPolicy()
+  const sids: (string | undefined)[] = spec.trinoIamPolicy().Statement.map((s) => s.Sid)
+
+  const buckets: ExchangeBuckets = await ExchangeBuckets.connect(spec, { maxAttempts: 3, connectTimeoutMs: 2000 })
+  await ExchangeBuckets.connect(spec)
+  const plan: ExchangePlan = await buckets.plan()
+  const first: ExchangeChange | undefined = plan.changes[0]
+  const setting: ExchangeSetting | undefined = first?.setting
+  const report: EnsureReport = await buckets.ensure({ adopt: false })
+  await buckets.ensure()
+  const description: ExchangeDescription = await buckets.describe()
+  const inSync: boolean = description.inSync && description.state.exists
+  const region: string | undefined = description.state.region
+  const phases: TeardownPhase[] = []
+  const torn: TeardownReport = await buckets.teardown({
+    force: false,
+    batchSize: 500,
+    onProgress: (progress: TeardownProgress) => {
+      phases.push(progress.phase)
+    },
+  })
+  await buckets.teardown()
+  try {
+    await buckets.teardown()
+  } catch (err) {
+    if ((err as TrinoPlatformError).code === 'Conflict') console.log(name, back, files, policy, sids, setting, report, inSync, region)
+  }
+  return torn
+}
+
+export async function exchangeMisuse(spec: ExchangeBucketSpec, buckets: ExchangeBuckets): Promise<void> {
+  // @ts-expect-error a spec needs a workspace
+  ExchangeBucketSpec.fromObject({ region: 'eu-central-1' })
+  // @ts-expect-error not an encryption type
+  ExchangeBucketSpec.fromObject({ workspace: 'acme', region: 'eu-central-1', encryption: { type: 'sse-c' } })
+  // @ts-expect-error connect takes a spec object built by ExchangeBucketSpec, not the plain object
+  await ExchangeBuckets.connect({ workspace: 'acme', region: 'eu-central-1' })
+  // @ts-expect-error bucketName is a getter, not a method
+  spec.bucketName()
+  // @ts-expect-error batchSize is a number
+  await buckets.teardown({ batchSize: '100' })
+  // @ts-expect-error onProgress gets a progress report, not a string
+  await buckets.teardown({ onProgress: (progress: string) => console.log(progress) })
+  // @ts-expect-error a phase is no free string
+  const phase: TeardownPhase = 'deleting'
+  // @ts-expect-error plan resolves with a plan whose ownership is no free string
+  const ownership: 'mine' = (await buckets.plan()).ownership
+  // @ts-expect-error bucketPolicy may be null
+  const statements = spec.bucketPolicy().Statement
+  console.log(phase, ownership, statements)
 }

@@ -1,6 +1,6 @@
 //! The Python extension module `trino_platform._native`, re-exported by the `trino_platform`
-//! package: the cluster registry, the routing engine and the embedded gateway server of
-//! `trino-platform-core` as a synchronous Python API.
+//! package: the cluster registry, the routing engine, the embedded gateway server and the S3
+//! exchange buckets of `trino-platform-core` as a synchronous Python API.
 //!
 //! The binding is thin: it converts arguments to the core's validated types, runs the core's
 //! async calls on one process-wide tokio runtime with the GIL released, and maps every
@@ -11,10 +11,17 @@ use pyo3::prelude::*;
 
 mod cluster;
 mod errors;
+mod exchange;
 mod gateway;
+mod json;
+mod keycloak;
+mod ranger;
 mod registry;
+mod release;
 mod routing;
 mod runtime;
+mod secret;
+mod specs;
 
 /// `trino_platform._native`: the classes and exceptions that `trino_platform` re-exports.
 #[pymodule(gil_used = false)]
@@ -24,6 +31,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<registry::ClusterStore>()?;
     m.add_class::<gateway::Gateway>()?;
     routing::register(m)?;
+    exchange::register(m)?;
+    ranger::register(m)?;
+    keycloak::register(m)?;
+    m.add_class::<secret::Secret>()?;
     errors::register(m)?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 """Fresh stores for the tests: an SQLite file in tmp_path, or a new PostgreSQL database on the
-harness's server (``TP_TEST_POSTGRES_URL``, from ``scripts/services start``); and the two real
-Trino servers of the harness (``TP_TEST_TRINO_URL``, ``TP_TEST_TRINO_URL_2``).
+harness's server (``TP_TEST_POSTGRES_URL``, from ``scripts/services start``); the two real
+Trino servers of the harness (``TP_TEST_TRINO_URL``, ``TP_TEST_TRINO_URL_2``); and its S3 server
+(moto, ``TP_TEST_S3_ENDPOINT``, with the ``AWS_*`` credentials of its env.sh).
 
 A test that needs a service fails when its variable is missing; it is skipped (and says so) only
-when ``TP_SKIP_SERVICES`` names the service (``postgres``, ``trino``).
+when ``TP_SKIP_SERVICES`` names the service (``postgres``, ``trino``, ``s3``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def trino_urls() -> tuple[str, str]:
     ``TP_SKIP_SERVICES`` names trino)."""
     first, second = service_urls("trino", "Trino", "TP_TEST_TRINO_URL", "TP_TEST_TRINO_URL_2")
     return first.rstrip("/"), second.rstrip("/")
+
+
+@pytest.fixture
+def s3_endpoint() -> str:
+    """The harness's S3 server (moto; ``TP_TEST_S3_ENDPOINT``), or a failure (a skip when
+    ``TP_SKIP_SERVICES`` names s3). Clients authenticate with the ``AWS_*`` variables."""
+    return service_urls("s3", "S3", "TP_TEST_S3_ENDPOINT")[0].rstrip("/")
 
 
 def _psql(admin_url: str, sql: str) -> None:

@@ -27,10 +27,56 @@ and the gateway server itself, embedded::
     with Gateway.start(config_path="/etc/trino-platform/gateway.yaml") as gw:
         print(gw.url)  # point Trino clients here; stops (gracefully) when the block ends
 
+and the S3 exchange bucket of a workspace, for Trino's fault-tolerant execution::
+
+    from trino_platform import ExchangeBucketSpec, ExchangeBuckets
+
+    spec = ExchangeBucketSpec.load("/etc/trino-platform/exchange.yaml")
+    print(spec.exchange_manager_properties())  # etc/exchange-manager.properties
+    with ExchangeBuckets.connect(spec) as buckets:
+        print(buckets.plan()["changes"])       # what ensure would change
+        buckets.ensure()                       # create / converge; idempotent
+
+Ranger for Trino: the coordinator's plugin files, and a local policy engine answering as Ranger
+would, both without a network::
+
+    from trino_platform import PolicyEngine, RangerPluginConfig
+
+    config = RangerPluginConfig.from_yaml(open("/etc/trino-platform/ranger.yaml").read())
+    for f in config.render():
+        print(f.path, f.secret)                # access-control.properties, ranger-*.xml
+    engine = PolicyEngine.from_json(open("policies.json").read(), super_users=["trino"])
+    engine.evaluate({"user": "alice", "groups": ["analysts"], "access": "select",
+                     "resource": {"catalog": "delta", "schema": "sales", "table": "orders"}})
+
+and Keycloak: the platform's OAuth client and the OAuth2 configuration of Trino::
+
+    from trino_platform import KeycloakAdmin, trino_oauth2_properties
+
+    with KeycloakAdmin.connect("https://keycloak.example.com", username="admin", password=pw) as kc:
+        client = kc.ensure_client({"realm": "platform", "clientId": "trino",
+                                   "externalUrl": "https://trino.example.com", "ensureRealm": True})
+        print(client.changed, client.secret)   # the secret prints as ***; .reveal() gives it
+    print(trino_oauth2_properties({"issuer": "https://keycloak.example.com/realms/platform",
+                                   "clientId": "trino"}, 480))
+
 Every failure raises a subclass of :class:`TrinoPlatformError` chosen by its kind
 (``NotFoundError``, ``InvalidInputError``, ...); ``.kind`` and ``.message`` say what went wrong.
 """
 
+from trino_platform._exchange import (
+    BucketState,
+    EncryptionState,
+    EnsureReport,
+    ExchangeChange,
+    ExchangeDescription,
+    ExchangePlan,
+    LifecycleRuleState,
+    PublicAccessBlockState,
+    TeardownProgress,
+    TeardownReport,
+)
+from trino_platform._keycloak import EnsuredClientInfo, EnsuredGroup, EnsuredUser, RotatedSecretInfo
 from trino_platform._native import (
     AlreadyExistsError,
     BackendError,
@@ -39,40 +85,96 @@ from trino_platform._native import (
     ClusterStore,
     ClusterView,
     ConflictError,
+    EnsuredClient,
+    ExchangeBucketSpec,
+    ExchangeBuckets,
     ForbiddenError,
     Gateway,
     InternalError,
     InvalidInputError,
+    KeycloakAdmin,
     NotFoundError,
     OperationTimeoutError,
+    PolicyEngine,
+    RangerAdmin,
+    RangerPluginConfig,
+    RenderedFile,
+    RotatedSecret,
     RouteDecision,
     Router,
     RoutingRules,
+    Secret,
     TrinoPlatformError,
     UnauthorizedError,
     UnavailableError,
     __version__,
+    gateway_auth_yaml,
+    issuer_url,
+    trino_oauth2_properties,
+)
+from trino_platform._ranger import (
+    ColumnMask,
+    Decision,
+    ExplainStep,
+    Explanation,
+    PolicyChange,
+    RowFilter,
+    SetupReport,
 )
 
 __all__ = [
     "AlreadyExistsError",
     "BackendError",
+    "BucketState",
     "Cluster",
     "ClusterStatus",
     "ClusterStore",
     "ClusterView",
+    "ColumnMask",
     "ConflictError",
+    "Decision",
+    "EncryptionState",
+    "EnsureReport",
+    "EnsuredClient",
+    "EnsuredClientInfo",
+    "EnsuredGroup",
+    "EnsuredUser",
+    "ExchangeBucketSpec",
+    "ExchangeBuckets",
+    "ExchangeChange",
+    "ExchangeDescription",
+    "ExchangePlan",
+    "ExplainStep",
+    "Explanation",
     "ForbiddenError",
     "Gateway",
     "InternalError",
     "InvalidInputError",
+    "KeycloakAdmin",
+    "LifecycleRuleState",
     "NotFoundError",
     "OperationTimeoutError",
+    "PolicyChange",
+    "PolicyEngine",
+    "PublicAccessBlockState",
+    "RangerAdmin",
+    "RangerPluginConfig",
+    "RenderedFile",
+    "RotatedSecret",
+    "RotatedSecretInfo",
     "RouteDecision",
     "Router",
     "RoutingRules",
+    "RowFilter",
+    "Secret",
+    "SetupReport",
+    "TeardownProgress",
+    "TeardownReport",
     "TrinoPlatformError",
     "UnauthorizedError",
     "UnavailableError",
     "__version__",
+    "gateway_auth_yaml",
+    "issuer_url",
+    "trino_oauth2_properties",
 ]

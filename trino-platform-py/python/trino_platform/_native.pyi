@@ -3,9 +3,19 @@
 
 import builtins
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, TypeAlias, final
+
+from trino_platform._exchange import (
+    EnsureReport,
+    ExchangeDescription,
+    ExchangePlan,
+    TeardownProgress,
+    TeardownReport,
+)
+from trino_platform._keycloak import EnsuredClientInfo, EnsuredGroup, EnsuredUser, RotatedSecretInfo
+from trino_platform._ranger import ColumnMask, Decision, Explanation, RowFilter, SetupReport
 
 __all__ = [
     "AlreadyExistsError",
@@ -15,19 +25,32 @@ __all__ = [
     "ClusterStore",
     "ClusterView",
     "ConflictError",
+    "EnsuredClient",
+    "ExchangeBucketSpec",
+    "ExchangeBuckets",
     "ForbiddenError",
     "Gateway",
     "InternalError",
     "InvalidInputError",
+    "KeycloakAdmin",
     "NotFoundError",
     "OperationTimeoutError",
+    "PolicyEngine",
+    "RangerAdmin",
+    "RangerPluginConfig",
+    "RenderedFile",
+    "RotatedSecret",
     "RouteDecision",
     "Router",
     "RoutingRules",
+    "Secret",
     "TrinoPlatformError",
     "UnauthorizedError",
     "UnavailableError",
     "__version__",
+    "gateway_auth_yaml",
+    "issuer_url",
+    "trino_oauth2_properties",
 ]
 
 __version__: str
@@ -415,3 +438,467 @@ class Gateway:
         traceback: TracebackType | None,
         /,
     ) -> Literal[False]: ...
+
+@final
+class ExchangeBucketSpec:
+    """What a workspace's S3 exchange bucket (for Trino's fault-tolerant execution) should look
+    like: immutable and validated. The secrets in ``credentials`` never appear in ``repr``,
+    ``to_dict`` or the rendered properties and policies."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExchangeBucketSpec:
+        """A spec from its JSON form: the camelCase keys of the YAML files (``{"workspace":
+        "acme", "region": "eu-central-1", "lifecycle": {"expireAfterDays": 2}}``), validated as
+        ``from_yaml`` validates a file.
+
+        Raises InvalidInputError naming the path of the field (unknown keys included; values under
+        secret keys shown as ``***``), TypeError for values that are not JSON data.
+        """
+    @classmethod
+    def from_yaml(cls, text: str) -> ExchangeBucketSpec:
+        """Parses and validates a YAML spec; raises InvalidInputError naming the field."""
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ExchangeBucketSpec:
+        """Reads and validates a YAML spec file; raises InvalidInputError naming the file and field."""
+    @property
+    def workspace(self) -> str:
+        """The workspace the bucket serves."""
+    @property
+    def bucket_name(self) -> str:
+        """``bucket`` when given, else derived from ``bucketPrefix`` and ``workspace``."""
+    @property
+    def region(self) -> str | None:
+        """The AWS region, or None (an S3-compatible endpoint without one)."""
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of an S3-compatible store, or None (AWS S3)."""
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (camelCase, every default filled in) without secrets: ``credentials``
+        keeps only ``accessKeyId``."""
+    def exchange_manager_properties(self) -> str:
+        """``etc/exchange-manager.properties`` (Java properties, sorted)."""
+    def fault_tolerant_execution_properties(self) -> str:
+        """The fault-tolerant-execution part of ``etc/config.properties``."""
+    def bucket_policy(self) -> dict[str, Any] | None:
+        """The bucket policy ``ensure`` puts on the bucket, or None when the spec wants none."""
+    def trino_iam_policy(self) -> dict[str, Any]:
+        """The least-privilege IAM policy the Trino nodes' role needs for the bucket."""
+
+@final
+class ExchangeBuckets:
+    """The exchange bucket of one spec, with an S3 client for it. Every method blocks with the
+    GIL released, retries transient S3 failures, and is safe to rerun.
+
+    ``with ExchangeBuckets.connect(spec) as buckets:`` closes the client on exit.
+    """
+
+    @classmethod
+    def connect(
+        cls,
+        spec: ExchangeBucketSpec,
+        *,
+        max_attempts: int | None = None,
+        initial_backoff: float | None = None,
+        max_backoff: float | None = None,
+        connect_timeout: float | None = None,
+        attempt_timeout: float | None = None,
+    ) -> ExchangeBuckets:
+        """Builds the S3 client (credentials from the spec, else the AWS default chain); makes no
+        request. Times in seconds; None keeps the default (8 attempts, backoff 0.2 s doubling up
+        to 20 s, connect 5 s, attempt 60 s). Raises InvalidInputError."""
+    @property
+    def spec(self) -> ExchangeBucketSpec:
+        """The spec."""
+    @property
+    def bucket(self) -> str:
+        """The bucket's name."""
+    def plan(self) -> ExchangePlan:
+        """What ``ensure`` would change; changes nothing.
+
+        Raises ForbiddenError (another account's bucket), ConflictError (bucket in another
+        region), else the kind of the S3 failure (UnavailableError, OperationTimeoutError: rerun).
+        """
+    def ensure(self, *, adopt: bool = False) -> EnsureReport:
+        """Creates the bucket if needed and converges every setting that differs from the spec.
+
+        Raises what ``plan`` raises, AlreadyExistsError (someone else's bucket) and ConflictError
+        (managed for another workspace), unless ``adopt``.
+        """
+    def describe(self) -> ExchangeDescription:
+        """The bucket's configuration as S3 reports it, and its drift from the spec."""
+    def teardown(
+        self,
+        *,
+        force: bool = False,
+        batch_size: int = 1000,
+        progress: Callable[[TeardownProgress], object] | None = None,
+    ) -> TeardownReport:
+        """Deletes the bucket and everything in it (``batch_size`` keys per request, 1 to 1000).
+
+        ``progress`` is called at each step and after each batch, on the calling thread with the
+        GIL held. If it raises, the teardown stops at its next S3 request and the exception
+        propagates (rerun to finish); it is not called again.
+
+        Raises ConflictError (not managed for this workspace, unless ``force``; keeps receiving
+        objects), InvalidInputError (``batch_size``), TypeError (``progress`` not callable),
+        else the kind of the S3 failure.
+        """
+    def close(self) -> None:
+        """Closes the S3 client; later calls raise ConflictError. Idempotent."""
+    def __enter__(self) -> ExchangeBuckets: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Literal[False]: ...
+
+_JsonData: TypeAlias = Mapping[str, Any]
+
+@final
+class Secret:
+    """A secret value (a client secret, a password): ``repr`` and ``str`` show ``***``;
+    ``reveal()`` returns the value. Compares equal to a Secret of the same value; cannot be
+    pickled."""
+
+    def __new__(cls, value: str) -> Secret:
+        """Wraps ``value``."""
+    def reveal(self) -> str:
+        """The value itself."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RenderedFile:
+    """One file rendered from a RangerPluginConfig (immutable, comparable). ``repr`` never shows
+    the contents."""
+
+    @property
+    def name(self) -> str:
+        """The file name (``ranger-trino-security.xml``)."""
+    @property
+    def path(self) -> str:
+        """The absolute path on the coordinator (``/etc/trino/ranger-trino-security.xml``)."""
+    @property
+    def contents(self) -> str:
+        """The text of the file."""
+    @property
+    def secret(self) -> bool:
+        """Whether it holds a secret value: mount it from a Kubernetes Secret, not a ConfigMap."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RangerPluginConfig:
+    """The Ranger plugin configuration of a Trino coordinator (immutable, validated): the Ranger
+    service, Ranger Admin URLs, policy download and cache, super users, audit, TLS, overrides."""
+
+    @classmethod
+    def from_dict(cls, data: _JsonData) -> RangerPluginConfig:
+        """A config from its JSON form, the camelCase keys of the YAML files (``{"serviceName":
+        "dev_trino", "adminUrls": ["http://ranger-admin:6080"], "downloadAuth": {"username":
+        "trino", "password": {"env": "RANGER_PASSWORD"}}}``), validated.
+
+        Raises InvalidInputError naming the path of the field (unknown keys included; never a
+        password), TypeError for values that are not JSON data.
+        """
+    @classmethod
+    def from_yaml(cls, text: str) -> RangerPluginConfig:
+        """Parses and validates a YAML (or JSON) config; raises InvalidInputError naming the key."""
+    @property
+    def service_name(self) -> str:
+        """The Ranger service holding Trino's policies (``ranger.service.name``)."""
+    @property
+    def admin_urls(self) -> builtins.list[str]:
+        """The Ranger Admin URLs, as given."""
+    @property
+    def env(self) -> builtins.list[str]:
+        """The environment variables the files refer to (``${env.NAME}``), sorted."""
+    def render(self) -> builtins.list[RenderedFile]:
+        """``access-control.properties``, ``ranger-trino-security.xml``,
+        ``ranger-trino-audit.xml`` and (with ``ssl``) ``ranger-policymgr-ssl.xml``."""
+
+_Roles: TypeAlias = str | Mapping[str, Any]
+
+@final
+class PolicyEngine:
+    """A Trino service's Ranger policies, answering requests the way Ranger answers Trino's
+    plugin, without a Ranger Admin or a Trino (immutable, thread-safe)."""
+
+    @classmethod
+    def from_json(
+        cls,
+        text: str,
+        *,
+        roles: _Roles | None = None,
+        super_users: Sequence[str] = ...,
+        super_groups: Sequence[str] = ...,
+    ) -> PolicyEngine:
+        """Loads policies from JSON text: the plugin's download (``ServicePolicies``), a Ranger
+        export, or an array of policies. ``roles``: a Ranger roles document (JSON text or data);
+        ``super_users`` / ``super_groups``: the plugin config's.
+
+        Raises InvalidInputError naming the policy and field (malformed JSON, unknown resource,
+        access or mask type; conditions, validity schedules, zones, deltas: not supported).
+        """
+    @classmethod
+    def from_policies(
+        cls,
+        policies: Sequence[_JsonData] | _JsonData,
+        *,
+        roles: _Roles | None = None,
+        super_users: Sequence[str] = ...,
+        super_groups: Sequence[str] = ...,
+    ) -> PolicyEngine:
+        """``from_json`` on Python data: a list of policies or a ``ServicePolicies`` / export dict.
+
+        Raises what ``from_json`` raises, TypeError for values that are not JSON data.
+        """
+    @property
+    def service_name(self) -> str | None:
+        """The service name of a download, if it said."""
+    @property
+    def policy_version(self) -> int | None:
+        """The policy version of a download, if it said."""
+    @property
+    def policy_count(self) -> int:
+        """The number of enforced policies (access, data mask, row filter)."""
+    @property
+    def warnings(self) -> builtins.list[str]:
+        """What was loaded but cannot be honoured (tag policies, unexpanded macros)."""
+    def evaluate(self, request: _JsonData) -> Decision:
+        """Decides ``{user, groups?, roles?, resource: {catalog: ..., ...}, access, scope?}``
+        (``access``: ``select``, ..., or ``_any``; ``scope``: ``self`` or ``selfOrDescendants``).
+
+        Raises InvalidInputError (malformed request, unknown resource or access type, a resource
+        that is not a Trino resource path).
+        """
+    def explain(self, request: _JsonData) -> Explanation:
+        """``evaluate``, with every policy looked at, in Ranger's order, and what it did."""
+    def evaluate_action(
+        self,
+        check: str,
+        target: str = ...,
+        *,
+        user: str,
+        groups: Sequence[str] = ...,
+        roles: Sequence[str] = ...,
+        columns: Sequence[str] = ...,
+        new_target: str | None = None,
+    ) -> Decision:
+        """Decides a Trino check (``selectFromColumns`` or ``select-from-columns``, ...) on
+        ``target`` (user, query id, property, or dotted object name): the decision of the first
+        denied Ranger request it makes, or of the last one when all are allowed.
+
+        Raises InvalidInputError (unknown check, a target that does not fit it).
+        """
+    def column_mask(
+        self,
+        user: str,
+        *,
+        catalog: str,
+        schema: str,
+        table: str,
+        column: str,
+        groups: Sequence[str] = ...,
+        roles: Sequence[str] = ...,
+        column_type: str = "varchar",
+    ) -> ColumnMask | None:
+        """The mask Trino's plugin applies to the column for ``user`` (``column_type``: Trino's
+        display name of its type), or None when it is shown as is. Raises InvalidInputError."""
+    def row_filter(
+        self,
+        user: str,
+        *,
+        catalog: str,
+        schema: str,
+        table: str,
+        groups: Sequence[str] = ...,
+        roles: Sequence[str] = ...,
+    ) -> RowFilter | None:
+        """The row filter Trino's plugin adds to the table for ``user``, or None.
+        Raises InvalidInputError."""
+
+@final
+class RangerAdmin:
+    """A client of one Ranger Admin, as one user (HTTP Basic). Connecting makes no request;
+    every method blocks with the GIL released. ``with RangerAdmin.connect(...) as admin:``
+    closes it on exit."""
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        *,
+        username: str,
+        password: str | Secret,
+        timeout: float | None = None,
+        ca_certificates_pem: str | None = None,
+    ) -> RangerAdmin:
+        """A client for Ranger Admin at ``url``; ``timeout`` per request in seconds (default 30),
+        ``ca_certificates_pem``: extra CA certificates to trust. Makes no request.
+
+        Raises InvalidInputError (bad URL, empty user name, bad timeout or PEM).
+        """
+    @property
+    def url(self) -> str:
+        """Ranger Admin's base URL."""
+    def ensure(self, spec: _JsonData) -> SetupReport:
+        """Converges the Trino service, the baseline policies and the named policies of ``spec``
+        (``{"service": {"name", "jdbcUrl", ...}, "baseline"?, "policies"?: [...]}``); validated
+        first, writes only what differs.
+
+        Raises InvalidInputError (bad spec; never the password), UnauthorizedError,
+        ForbiddenError, ConflictError, UnavailableError, OperationTimeoutError.
+        """
+    def download_policies(self, service: str, *, last_known_version: int | None = None) -> dict[str, Any] | None:
+        """The service's policies as the plugin downloads them (``ServicePolicies``; load them
+        with ``PolicyEngine.from_policies``), or None when nothing is newer than
+        ``last_known_version``.
+
+        Raises NotFoundError, ForbiddenError, UnauthorizedError, UnavailableError,
+        OperationTimeoutError.
+        """
+    def close(self) -> None:
+        """Closes the client; later calls raise ConflictError. Idempotent."""
+    def __enter__(self) -> RangerAdmin: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Literal[False]: ...
+
+@final
+class EnsuredClient:
+    """What ``KeycloakAdmin.ensure_client`` did (immutable); ``repr`` hides the secret."""
+
+    @property
+    def realm(self) -> str:
+        """The realm."""
+    @property
+    def client_id(self) -> str:
+        """The client id (``clientId``)."""
+    @property
+    def id(self) -> str:
+        """Keycloak's internal id of the client."""
+    @property
+    def created(self) -> bool:
+        """Whether the client was created now."""
+    @property
+    def changed(self) -> bool:
+        """Whether anything changed (realm, client, mappers or secret)."""
+    @property
+    def changes(self) -> builtins.list[str]:
+        """What changed, by field (``created``, ``redirectUris``, ``mapper groups created``, ...)."""
+    @property
+    def secret(self) -> Secret:
+        """The client secret."""
+    def to_dict(self) -> EnsuredClientInfo:
+        """The JSON form, without the secret."""
+
+@final
+class RotatedSecret:
+    """A new client secret from ``KeycloakAdmin.rotate_secret`` (immutable); ``repr`` hides it."""
+
+    @property
+    def realm(self) -> str:
+        """The realm."""
+    @property
+    def client_id(self) -> str:
+        """The client id (``clientId``)."""
+    @property
+    def id(self) -> str:
+        """Keycloak's internal id of the client."""
+    @property
+    def secret(self) -> Secret:
+        """The new secret; the old one no longer works."""
+    def to_dict(self) -> RotatedSecretInfo:
+        """The JSON form, without the secret."""
+
+@final
+class KeycloakAdmin:
+    """A logged-in client of Keycloak's Admin REST API (Keycloak 24 to 26); its token is kept
+    fresh. Every method blocks with the GIL released; thread-safe; no secret in ``repr`` or
+    errors. ``with KeycloakAdmin.connect(...) as admin:`` closes it on exit."""
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        *,
+        username: str | None = None,
+        password: str | Secret | None = None,
+        client_id: str | None = None,
+        client_secret: str | Secret | None = None,
+        auth_realm: str = "master",
+        timeout: float | None = None,
+        ca_file: str | os.PathLike[str] | None = None,
+    ) -> KeycloakAdmin:
+        """Logs in to Keycloak at ``url`` in ``auth_realm``: with ``username`` and ``password``
+        (password grant through ``client_id``, default ``admin-cli``), or with ``client_id`` and
+        ``client_secret`` (client credentials). ``timeout`` per request in seconds (default 30);
+        ``ca_file``: PEM file of extra CA certificates.
+
+        Raises InvalidInputError (bad URL, timeout or CA file; neither or both kinds of
+        credentials), UnauthorizedError (credentials rejected), NotFoundError (unknown
+        ``auth_realm``), UnavailableError / OperationTimeoutError (Keycloak unreachable).
+        """
+    @property
+    def url(self) -> str:
+        """Keycloak's base URL."""
+    def ensure_realm(self, name: str, *, display_name: str | None = None, enabled: bool = True) -> bool:
+        """Creates the realm when missing, else aligns ``enabled`` and ``display_name``; returns
+        whether anything changed. Raises InvalidInputError, ForbiddenError, UnavailableError."""
+    def delete_realm(self, name: str) -> bool:
+        """Deletes the realm (with everything in it); returns whether it existed."""
+    def ensure_client(self, spec: _JsonData) -> EnsuredClient:
+        """Makes the OAuth client match ``spec`` (``{"realm", "clientId", "externalUrl",
+        "ensureRealm"?, "serviceAccounts"?, "secret"?, ...}``): created when missing, else only
+        what differs is changed; a second run changes nothing.
+
+        Raises InvalidInputError (bad spec, never showing the secret; or refused by Keycloak),
+        NotFoundError (realm missing without ``ensureRealm``), ForbiddenError, UnauthorizedError,
+        UnavailableError, OperationTimeoutError.
+        """
+    def client_secret(self, realm: str, client_id: str) -> Secret:
+        """The client's current secret; raises NotFoundError for an unknown client."""
+    def rotate_secret(self, realm: str, client_id: str) -> RotatedSecret:
+        """Makes Keycloak generate a new client secret; the old one stops working at once.
+        Raises NotFoundError for an unknown client."""
+    def delete_client(self, realm: str, client_id: str) -> bool:
+        """Deletes the client; returns whether it existed."""
+    def ensure_group(self, realm: str, name: str) -> EnsuredGroup:
+        """Creates the top-level group when missing. Raises InvalidInputError."""
+    def ensure_user(self, realm: str, spec: _JsonData) -> EnsuredUser:
+        """Creates the user (``{"username", "email"?, "firstName"?, "lastName"?, "password"?,
+        "groups"?, "enabled"?}``) when missing, else aligns its fields; adds missing group
+        memberships. Raises InvalidInputError (never showing the password)."""
+    def close(self) -> None:
+        """Closes the client; later calls raise ConflictError. Idempotent."""
+    def __enter__(self) -> KeycloakAdmin: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Literal[False]: ...
+
+def trino_oauth2_properties(spec: _JsonData, trino_version: int) -> str:
+    """The Trino coordinator's OAuth2 properties (Java properties, sorted) for release
+    ``trino_version`` (replacing the spec's ``trinoVersion``, which may be left out); ``spec``:
+    ``{"issuer", "clientId", "scopes"?, "groupsField"?, "refreshTokens"?, "secretEnv"?,
+    "overrides"?, ...}``. Secrets are ``${ENV:NAME}`` references.
+
+    Raises InvalidInputError (bad field; a Trino version older than 436).
+    """
+
+def gateway_auth_yaml(
+    issuer: str, client: _JsonData, *, required: bool = False, impersonators: Sequence[str] = ...
+) -> str:
+    """The gateway's ``auth:`` section (YAML) for the tokens ``issuer`` issues to ``client`` (an
+    OAuth client spec, as ``ensure_client`` takes it). Raises InvalidInputError."""
+
+def issuer_url(keycloak_url: str, realm: str) -> str:
+    """``{keycloak_url}/realms/{realm}``, the issuer of a Keycloak realm. Raises InvalidInputError."""

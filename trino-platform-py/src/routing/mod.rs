@@ -21,6 +21,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// `text` as Python's `repr` writes it (`'etl'`), for the classes' `__repr__`.
-fn quoted(py: Python<'_>, text: &str) -> PyResult<String> {
+pub(crate) fn quoted(py: Python<'_>, text: &str) -> PyResult<String> {
     Ok(PyString::new(py, text).repr()?.to_str()?.to_owned())
 }

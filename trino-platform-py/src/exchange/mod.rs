@@ -1,0 +1,16 @@
+//! The exchange module of `trino-platform-core` (`trino_platform::exchange`): the S3 bucket a
+//! workspace's Trino clusters spill fault-tolerant-execution exchange data to.
+//! `ExchangeBucketSpec` (parsing, validation, naming, the rendered Trino properties and policy
+//! documents, no network) and `ExchangeBuckets` (plan, ensure, describe and teardown against S3).
+
+use pyo3::prelude::*;
+
+mod buckets;
+mod spec;
+
+/// Adds the exchange classes to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<spec::ExchangeBucketSpec>()?;
+    m.add_class::<buckets::ExchangeBuckets>()?;
+    Ok(())
+}
