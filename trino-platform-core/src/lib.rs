@@ -16,11 +16,14 @@
 //! | `exchange` | `exchange` | `ExchangeBuckets`: the S3 exchange bucket (plan, ensure, describe, teardown) and its Trino properties |
 //! | `auth` | `auth` | `OidcProvider` (discovery), `JwtValidator` (JWKS, iss/aud/exp/alg checks), `Principal` |
 //! | `keycloak` | `keycloak` | `KeycloakAdmin` (Admin REST API), `OAuthClientSpec` → `ensure_client`, Trino/gateway OAuth2 config |
+//! | `kube` | `kube` | `Manifest`, `Kubernetes` (apply, wait, delete), `TrinoClusterSpec` and `GatewayDeploymentSpec` → manifests |
 //! | `ranger` | `ranger` | `RangerPluginConfig` → `access-control.properties` + Ranger XML, `RangerAdmin` (service, baseline and named policies, download), `PolicyEngine` (evaluate, explain, masks, row filters) |
 
 #[cfg(feature = "auth")]
 pub mod auth;
 pub mod cluster;
+#[cfg(any(feature = "server", feature = "ranger", feature = "auth", feature = "kube"))]
+mod duration;
 pub mod error;
 #[cfg(feature = "exchange")]
 pub mod exchange;
@@ -28,6 +31,8 @@ pub mod exchange;
 pub mod gateway;
 #[cfg(feature = "keycloak")]
 pub mod keycloak;
+#[cfg(feature = "kube")]
+pub mod kube;
 pub mod properties;
 #[cfg(feature = "ranger")]
 pub mod ranger;

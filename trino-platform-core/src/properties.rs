@@ -74,6 +74,26 @@ impl Properties {
         Ok(self)
     }
 
+    /// Sets `key` from text a user wrote (an override): `${ENV:NAME}` becomes a reference to
+    /// the variable `NAME`, anything else literal text. Fails with `InvalidInput` on a bad key.
+    pub fn set_text(&mut self, key: &str, text: &str) -> Result<&mut Self> {
+        match env_reference(text) {
+            Some(name) => self.set_env(key, name),
+            None => self.set(key, text),
+        }
+    }
+
+    /// The names of the environment variables the values refer to, sorted, each once.
+    pub fn env_names(&self) -> std::collections::BTreeSet<&str> {
+        self.entries
+            .values()
+            .filter_map(|value| match value {
+                PropertyValue::Env(name) => Some(name.as_str()),
+                PropertyValue::Plain(_) => None,
+            })
+            .collect()
+    }
+
     /// Layers `other` on top of `self`: its keys replace the ones here.
     pub fn overlay(&mut self, other: &Properties) -> &mut Self {
         self.entries.extend(other.entries.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -211,6 +231,11 @@ fn escape_xml(key: &str, text: &str, out: &mut String) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The variable named by `${ENV:NAME}` text, when `NAME` is a valid variable name.
+pub(crate) fn env_reference(text: &str) -> Option<&str> {
+    text.strip_prefix("${ENV:").and_then(|rest| rest.strip_suffix('}')).filter(|name| validate_env_name(name).is_ok())
 }
 
 #[cfg(test)]

@@ -137,17 +137,17 @@ pub struct ValidatorConfig {
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<SigningAlgorithm>,
     /// Tolerated clock difference on `exp` and `nbf` (default 30s, at most [`MAX_CLOCK_SKEW`]).
-    #[serde(default = "default_clock_skew", with = "duration_serde")]
+    #[serde(default = "default_clock_skew", with = "crate::duration")]
     pub clock_skew: Duration,
     /// Shortest time between two JWKS fetches caused by unknown key ids (default 10s), so that
     /// tokens with made-up `kid`s cannot make the validator hammer the provider.
-    #[serde(default = "default_jwks_min_refresh_interval", with = "duration_serde")]
+    #[serde(default = "default_jwks_min_refresh_interval", with = "crate::duration")]
     pub jwks_min_refresh_interval: Duration,
     /// Age after which the cached JWKS is fetched again on the next validation (default 10m).
-    #[serde(default = "default_jwks_max_age", with = "duration_serde")]
+    #[serde(default = "default_jwks_max_age", with = "crate::duration")]
     pub jwks_max_age: Duration,
     /// Time limit of each request to the provider (default 10s).
-    #[serde(default = "default_http_timeout", with = "duration_serde")]
+    #[serde(default = "default_http_timeout", with = "crate::duration")]
     pub http_timeout: Duration,
     /// PEM file of extra CA certificates to trust for the provider (besides the webpki roots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,23 +288,6 @@ impl GatewayAuthConfig {
             return Err(Error::invalid_input("auth impersonators must not hold an empty name"));
         }
         Ok(())
-    }
-}
-
-/// Serde for humantime durations (`30s`, `10m`), both ways.
-pub(crate) mod duration_serde {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(crate) fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&humantime::format_duration(*value))
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(&text)
-            .map_err(|e| serde::de::Error::custom(format!("invalid duration {text:?}: {e}")))
     }
 }
 

@@ -40,6 +40,3 @@ pub use config::{GatewayAuthConfig, MAX_CLOCK_SKEW, SigningAlgorithm, ValidatorC
 pub use discovery::OidcProvider;
 pub use principal::Principal;
 pub use validator::JwtValidator;
-
-#[cfg(feature = "keycloak")]
-pub(crate) use config::duration_serde;

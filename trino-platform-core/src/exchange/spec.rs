@@ -116,8 +116,7 @@ impl ExchangeBucketSpec {
     /// Parses a YAML spec and [validates](Self::validate) it. Fails with `InvalidInput` naming
     /// the field that is wrong (unknown fields included).
     pub fn from_yaml(text: &str) -> Result<Self> {
-        let spec: Self =
-            crate::yaml::from_str(text, "exchange spec")?;
+        let spec: Self = crate::yaml::from_str(text, "exchange spec")?;
         spec.validate()?;
         Ok(spec)
     }

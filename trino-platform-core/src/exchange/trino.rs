@@ -131,7 +131,7 @@ impl TrinoExchangeConfig {
                     .set(key, value.as_str())
                     .map_err(|e| Error::invalid_input(format!("trino.{field}: {}", e.message())))?;
                 let secret = SECRET_KEYS.contains(&key.as_str()) || key.contains("secret") || key.contains("password");
-                if secret && !is_env_reference(value) {
+                if secret && crate::properties::env_reference(value).is_none() {
                     return Err(Error::invalid_input(format!(
                         "trino.{field}: {key} holds a secret; give it as ${{ENV:NAME}} or use trino.credentials"
                     )));
@@ -140,23 +140,6 @@ impl TrinoExchangeConfig {
         }
         Ok(())
     }
-}
-
-/// `${ENV:NAME}` with a valid variable name.
-fn is_env_reference(value: &str) -> bool {
-    value
-        .strip_prefix("${ENV:")
-        .and_then(|rest| rest.strip_suffix('}'))
-        .is_some_and(|name| Properties::new().set_env("probe", name).is_ok())
-}
-
-/// Sets `key` from an override value: `${ENV:NAME}` stays an environment reference.
-fn set_override(props: &mut Properties, key: &str, value: &str) -> Result<()> {
-    match value.strip_prefix("${ENV:").and_then(|rest| rest.strip_suffix('}')) {
-        Some(name) if is_env_reference(value) => props.set_env(key, name)?,
-        _ => props.set(key, value)?,
-    };
-    Ok(())
 }
 
 /// Renders `etc/exchange-manager.properties` (coordinator and every worker) for the spec's
@@ -207,7 +190,7 @@ pub fn exchange_manager_properties(spec: &ExchangeBucketSpec) -> Result<Properti
         }
     }
     for (key, value) in &trino.exchange_manager_overrides {
-        set_override(&mut props, key, value)?;
+        props.set_text(key, value)?;
     }
     Ok(props)
 }
@@ -247,7 +230,7 @@ pub fn fault_tolerant_execution_properties(spec: &ExchangeBucketSpec) -> Result<
         }
     }
     for (key, value) in &trino.config_overrides {
-        set_override(&mut props, key, value)?;
+        props.set_text(key, value)?;
     }
     Ok(props)
 }

@@ -116,7 +116,7 @@ pub struct RoutingConfig {
     #[serde(default = "default_sticky_capacity")]
     pub sticky_capacity: usize,
     /// How long memory keeps a route.
-    #[serde(default = "default_sticky_ttl", with = "humantime_serde")]
+    #[serde(default = "default_sticky_ttl", with = "crate::duration")]
     pub sticky_ttl: Duration,
     /// Key of the OAuth2 pin cookie, shared by replicas (32+ bytes); random per process if unset.
     #[serde(default)]
@@ -173,10 +173,10 @@ impl RoutingConfig {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthConfig {
     /// Time between probes (default 5s).
-    #[serde(default = "default_interval", with = "humantime_serde")]
+    #[serde(default = "default_interval", with = "crate::duration")]
     pub interval: Duration,
     /// Time a probe may take (default 3s).
-    #[serde(default = "default_probe_timeout", with = "humantime_serde")]
+    #[serde(default = "default_probe_timeout", with = "crate::duration")]
     pub timeout: Duration,
     /// Failed probes in a row that take a healthy cluster out of rotation (default 2).
     #[serde(default = "default_failures")]
@@ -215,11 +215,11 @@ impl Default for HealthConfig {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProxyConfig {
     /// Time to connect to a cluster (default 5s).
-    #[serde(default = "default_connect_timeout", with = "humantime_serde")]
+    #[serde(default = "default_connect_timeout", with = "crate::duration")]
     pub connect_timeout: Duration,
     /// Time a cluster may take to start answering a request (default 60s; Trino long-polls
     /// for at most a few seconds per page).
-    #[serde(default = "default_response_timeout", with = "humantime_serde")]
+    #[serde(default = "default_response_timeout", with = "crate::duration")]
     pub response_timeout: Duration,
     /// Largest request header block accepted, in bytes (default 64 KiB).
     #[serde(default = "default_max_header_bytes")]
@@ -277,10 +277,18 @@ impl GatewayConfig {
     /// `InvalidInput` naming the key path and line, or the unset variable.
     pub fn from_yaml(text: &str) -> Result<Self> {
         let text = substitute_env(text)?;
-        let config: Self =
-            crate::yaml::from_str(&text, "gateway config")?;
+        let config: Self = crate::yaml::from_str(&text, "gateway config")?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Checks a config whose `${ENV:NAME}` references are resolved elsewhere (a file rendered
+    /// for a pod whose environment holds the values), as if each held a 64-character secret.
+    /// Fails with `InvalidInput` as [`from_yaml`](Self::from_yaml) does, but never for a value.
+    pub fn check_template(text: &str) -> Result<()> {
+        let text = substitute(text, |_| Ok("x".repeat(64)))?;
+        let config: Self = crate::yaml::from_str(&text, "gateway config")?;
+        config.validate()
     }
 
     /// Reads and parses a config file; relative paths in it are taken from the file's directory.
@@ -330,6 +338,15 @@ impl GatewayConfig {
 /// Replaces every `${ENV:NAME}` outside YAML comments with the variable's value; an unset
 /// variable is an error that names it (and never shows a value).
 pub(crate) fn substitute_env(text: &str) -> Result<String> {
+    substitute(text, |name| {
+        std::env::var(name).map_err(|_| {
+            Error::invalid_input(format!("environment variable {name} is not set (referenced as ${{ENV:{name}}})"))
+        })
+    })
+}
+
+/// Replaces each `${ENV:NAME}` outside comments with `value(NAME)`.
+fn substitute(text: &str, value: impl Fn(&str) -> Result<String>) -> Result<String> {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
         let (code, comment) = line.split_at(comment_start(line));
@@ -338,11 +355,7 @@ pub(crate) fn substitute_env(text: &str) -> Result<String> {
             out.push_str(&rest[..start]);
             let after = &rest[start + 6..];
             let end = after.find('}').ok_or_else(|| Error::invalid_input("unterminated ${ENV:…} reference"))?;
-            let name = &after[..end];
-            let value = std::env::var(name).map_err(|_| {
-                Error::invalid_input(format!("environment variable {name} is not set (referenced as ${{ENV:{name}}})"))
-            })?;
-            out.push_str(&value);
+            out.push_str(&value(&after[..end])?);
             rest = &after[end + 1..];
         }
         out.push_str(rest);
@@ -366,19 +379,6 @@ fn comment_start(line: &str) -> usize {
         previous = c;
     }
     line.len()
-}
-
-/// Serde for humantime duration strings (`10s`, `5m`, `1h 30m`).
-mod humantime_serde {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer};
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(&text)
-            .map_err(|e| serde::de::Error::custom(format!("invalid duration {text:?}: {e}")))
-    }
 }
 
 #[cfg(test)]

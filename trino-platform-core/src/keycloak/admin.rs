@@ -12,7 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::token::AdminToken;
-use crate::auth::{duration_serde, http};
+use crate::auth::http;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::redact_url;
 
@@ -29,7 +29,7 @@ pub struct KeycloakConnection {
     /// The admin account.
     pub credentials: AdminCredentials,
     /// Time limit of each request (default 30s).
-    #[serde(default = "default_timeout", with = "duration_serde")]
+    #[serde(default = "default_timeout", with = "crate::duration")]
     pub timeout: Duration,
     /// PEM file of extra CA certificates to trust (besides the webpki roots).
     #[serde(default)]

@@ -99,7 +99,7 @@ pub struct RangerAdminConfig {
     /// Its password.
     pub password: SecretString,
     /// Per-request timeout (default `30s`).
-    #[serde(default = "default_timeout", deserialize_with = "super::config::duration")]
+    #[serde(default = "default_timeout", deserialize_with = "crate::duration::deserialize")]
     pub timeout: Duration,
     /// PEM CA certificates to trust besides the public web roots (a private CA).
     #[serde(default)]

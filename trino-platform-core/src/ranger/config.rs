@@ -25,7 +25,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::secret::redact_url;
@@ -156,6 +156,15 @@ fn default_log4j() -> Option<Log4jAudit> {
 impl Default for AuditConfig {
     fn default() -> Self {
         Self { enabled: true, summary: false, log4j: default_log4j(), solr: None, elasticsearch: None }
+    }
+}
+
+impl AuditConfig {
+    /// The spool directories of the destinations that have one (they must be writable).
+    pub fn spool_dirs(&self) -> impl Iterator<Item = &PathBuf> {
+        let solr = self.solr.as_ref().and_then(|s| s.spool_dir.as_ref());
+        let elasticsearch = self.elasticsearch.as_ref().and_then(|e| e.spool_dir.as_ref());
+        solr.into_iter().chain(elasticsearch)
     }
 }
 
@@ -306,19 +315,19 @@ pub struct RangerPluginConfig {
     #[serde(default = "default_cache_dir")]
     pub policy_cache_dir: Option<PathBuf>,
     /// How often policies are refreshed (default `30s`; 1 s to 24 h).
-    #[serde(default = "default_poll_interval", deserialize_with = "duration")]
+    #[serde(default = "default_poll_interval", deserialize_with = "crate::duration::deserialize")]
     pub poll_interval: Duration,
     /// Connection timeout to Ranger Admin (default `120s`; 1 s to 1 h).
-    #[serde(default = "default_connect_timeout", deserialize_with = "duration")]
+    #[serde(default = "default_connect_timeout", deserialize_with = "crate::duration::deserialize")]
     pub connect_timeout: Duration,
     /// Read timeout (default `30s`; 1 s to 1 h).
-    #[serde(default = "default_read_timeout", deserialize_with = "duration")]
+    #[serde(default = "default_read_timeout", deserialize_with = "crate::duration::deserialize")]
     pub read_timeout: Duration,
     /// Retries of a failed call (default 3; at most 100).
     #[serde(default = "default_max_retry_attempts")]
     pub max_retry_attempts: u32,
     /// Pause between retries (default `1s`; at most 10 min).
-    #[serde(default = "default_retry_interval", deserialize_with = "duration")]
+    #[serde(default = "default_retry_interval", deserialize_with = "crate::duration::deserialize")]
     pub retry_interval: Duration,
     /// Credentials for the policy download.
     #[serde(default)]
@@ -378,11 +387,6 @@ fn default_max_retry_attempts() -> u32 {
 
 fn default_retry_interval() -> Duration {
     Duration::from_secs(1)
-}
-
-pub(crate) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    humantime::parse_duration(&text).map_err(|e| serde::de::Error::custom(format!("invalid duration {text:?}: {e}")))
 }
 
 impl RangerPluginConfig {

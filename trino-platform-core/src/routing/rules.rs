@@ -112,8 +112,7 @@ impl RoutingRules {
 
     /// Parses and validates a rules file. Fails with `InvalidInput` naming the rule and line.
     pub fn from_yaml(text: &str) -> Result<Self> {
-        let file: LocatedFile =
-            crate::yaml::from_str(text, "routing rules")?;
+        let file: LocatedFile = crate::yaml::from_str(text, "routing rules")?;
         let located = file.rules.into_iter().map(|s| (s.value, Some(s.referenced.line()))).collect();
         Self::build(file.groups, located)
     }

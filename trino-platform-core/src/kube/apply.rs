@@ -1,0 +1,1 @@
+//! Applying manifests to a cluster (being written).

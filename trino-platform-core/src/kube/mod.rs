@@ -1,0 +1,34 @@
+//! Trino on Kubernetes: typed manifests of a workspace's Trino clusters and of its gateway,
+//! built without a cluster, rendered as YAML for GitOps, or server-side applied, waited for
+//! and deleted through kube-rs.
+//!
+//! | file | concern |
+//! |---|---|
+//! | `manifest.rs` | [`Manifest`] and [`Kind`]: one object, its API path, its Secret values kept apart |
+//! | `names.rs`, `quantity.rs` | [`ObjectName`], [`Quantity`]: validated while a spec is read |
+//! | `pod.rs` | labels, security contexts, secret environment shared by every pod |
+//! | `namespace.rs` | the workspace's [`namespace`] |
+//! | `trino/` | [`TrinoClusterSpec`] → node files → the cluster's manifests |
+//! | `gateway/` | [`GatewayDeploymentSpec`] → the gateway's manifests, its PostgreSQL as a KubeBlocks `Cluster` |
+//! | `apply.rs` | [`Kubernetes`]: plan (dry-run), server-side apply, wait until ready, delete |
+
+mod apply;
+mod gateway;
+mod manifest;
+mod names;
+mod namespace;
+mod pod;
+mod quantity;
+mod trino;
+
+#[allow(unused_imports)] // until the apply layer lands
+pub use apply::*;
+pub use gateway::*;
+pub use manifest::{
+    COMPONENT_LABEL, CONFIG_CHECKSUM_ANNOTATION, FIELD_MANAGER, INSTANCE_LABEL, Kind, MANAGED_BY_LABEL, Manifest,
+    PART_OF_LABEL, SECRET_SOURCES_ANNOTATION, SecretValue, WORKSPACE_LABEL, sorted, to_yaml_stream,
+};
+pub use names::ObjectName;
+pub use namespace::namespace;
+pub use quantity::Quantity;
+pub use trino::*;
