@@ -1,9 +1,11 @@
 //! The Python extension module `trino_platform._native`, re-exported by the `trino_platform`
 //! package: the cluster registry, the routing engine, the embedded gateway server and the S3
-//! exchange buckets of `trino-platform-core` as a synchronous Python API.
+//! exchange buckets, Ranger and Keycloak of `trino-platform-core`, as a synchronous Python API
+//! and an asyncio one (the `Async*` classes).
 //!
 //! The binding is thin: it converts arguments to the core's validated types, runs the core's
-//! async calls on one process-wide tokio runtime with the GIL released, and maps every
+//! async calls on one process-wide tokio runtime (blocking with the GIL released, or as asyncio
+//! awaitables), and maps every
 //! [`trino_platform::Error`] to the exception class of its kind. Nothing here decides anything
 //! the core does not.
 
@@ -15,6 +17,7 @@ mod exchange;
 mod gateway;
 mod json;
 mod keycloak;
+mod opening;
 mod ranger;
 mod registry;
 mod release;
@@ -28,13 +31,15 @@ mod specs;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<cluster::Cluster>()?;
-    m.add_class::<registry::ClusterStore>()?;
-    m.add_class::<gateway::Gateway>()?;
+    registry::register(m)?;
+    gateway::register(m)?;
     routing::register(m)?;
     exchange::register(m)?;
     ranger::register(m)?;
     keycloak::register(m)?;
     m.add_class::<secret::Secret>()?;
+    m.add_class::<opening::Opening>()?;
+    m.add_class::<opening::Ready>()?;
     errors::register(m)?;
     Ok(())
 }

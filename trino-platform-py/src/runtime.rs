@@ -1,16 +1,25 @@
-//! The one tokio runtime of the process, and running core futures on it with the GIL released.
+//! The one tokio runtime of the process, and the two ways Python waits for a core future on it:
+//! [`block_on`] (the synchronous API: the calling thread waits with the GIL released) and
+//! [`awaitable`] (the asyncio API: an `asyncio.Future` of the running event loop, resolved when
+//! the core future finishes on the runtime's worker threads).
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
+use serde::Serialize;
 use tokio::runtime::Runtime;
 use trino_platform::{Error, ErrorKind};
 
 use crate::errors::to_pyerr;
+use crate::json::to_py;
 
 /// The runtime and the id of the process that built it (a forked child has another id).
 static RUNTIME: OnceLock<Result<(u32, Runtime), String>> = OnceLock::new();
+
+/// Hands [`RUNTIME`] to pyo3-async-runtimes once, so that awaitables run where blocking calls do.
+static SHARED_WITH_ASYNCIO: Once = Once::new();
 
 /// The process-wide runtime, built on first use. Fails with `Conflict` in a process forked after
 /// the runtime was built: its worker threads and the parent's connections did not come along.
@@ -49,4 +58,68 @@ where
 {
     let rt = runtime().map_err(to_pyerr)?;
     py.detach(|| rt.block_on(future)).map_err(to_pyerr)
+}
+
+/// `future` as an awaitable of the running asyncio event loop: an `asyncio.Future` that resolves
+/// to the Python form of its output, or raises the exception of its error's kind. The future runs
+/// on the runtime's worker threads (the same runtime as [`block_on`]), so the event loop is never
+/// blocked; cancelling the `asyncio.Future` drops it, which stops the core call at its next await.
+///
+/// Raises `RuntimeError` when no event loop runs in this thread, `ConflictError` in a forked
+/// child (see [`runtime`]).
+pub(crate) fn awaitable<'py, T, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    let rt = runtime().map_err(to_pyerr)?;
+    SHARED_WITH_ASYNCIO.call_once(|| {
+        // Fails only when pyo3-async-runtimes already has a runtime, which only this call sets.
+        let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
+    });
+    // The outcome is turned into Python objects (or the exception) where pyo3-async-runtimes
+    // resolves the asyncio future, holding the GIL: never on a runtime worker.
+    pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(Outcome(future.await)) })
+}
+
+/// A core result, converted to Python when the awaitable resolves: the value, or the exception
+/// of the error's kind.
+pub(crate) struct Outcome<T>(Result<T, Error>);
+
+impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Outcome<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.0.map_err(to_pyerr)?.into_bound_py_any(py)
+    }
+}
+
+/// A core value handed to Python as its serde form (see [`to_py`]): dicts, lists, strings,
+/// numbers, `None`.
+pub(crate) struct Json<T>(pub(crate) T);
+
+impl<'py, T: Serialize> IntoPyObject<'py> for Json<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0)
+    }
+}
+
+/// A value for Python or an exception raised by Python code the future called (a progress
+/// callback), for futures that can end either way.
+pub(crate) struct Raised<T>(pub(crate) PyResult<T>);
+
+impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Raised<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.0?.into_bound_py_any(py)
+    }
 }

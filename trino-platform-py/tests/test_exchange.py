@@ -9,6 +9,7 @@ whatever state the test left it in.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -29,6 +30,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from test_cases import ERROR_CLASSES
 from trino_platform import (
     AlreadyExistsError,
+    AsyncExchangeBuckets,
     ConflictError,
     ExchangeBuckets,
     ExchangeBucketSpec,
@@ -635,3 +637,101 @@ def test_a_bucket_someone_else_made_is_refused_unless_forced_or_adopted(
         assert buckets.plan()["ownership"] == "managed"
         report = buckets.teardown()
         assert report["deleted"] is True and report["objectsDeleted"] == 1
+
+
+# ------------------------------------------------------------------------- AsyncExchangeBuckets
+
+
+def test_async_buckets_ensure_plan_describe_and_tear_down(s3: Any, s3_endpoint: str, workspace: str) -> None:
+    spec = spec_for(workspace, s3_endpoint, requireTls=False)
+    bucket = spec.bucket_name
+
+    async def main() -> None:
+        opening = AsyncExchangeBuckets.connect(spec, max_attempts=5, initial_backoff=0.02, max_backoff=0.2)
+        async with opening as buckets:
+            assert repr(buckets) == f"AsyncExchangeBuckets(bucket={bucket!r})"
+            assert buckets.spec is spec and buckets.bucket == bucket
+            plan = await buckets.plan()
+            assert plan["ownership"] == "absent" and settings(plan["changes"])[0] == "bucket"
+            report = await buckets.ensure()
+            assert report["created"] is True and settings(report["applied"]) == settings(plan["changes"])
+            # Two reads at once; both see the bucket in sync.
+            again, description = await asyncio.gather(buckets.plan(), buckets.describe())
+            assert again["changes"] == [] and description["inSync"] is True
+            seed(s3, bucket, 30)
+            loop_thread = threading.get_ident()
+            events: list[TeardownProgress] = []
+            threads: set[int] = set()
+
+            def on_progress(progress: TeardownProgress) -> None:
+                threads.add(threading.get_ident())
+                events.append(progress)
+
+            torn = await buckets.teardown(batch_size=10, progress=on_progress)
+            assert torn == {"bucket": bucket, "existed": True, "uploadsAborted": 1, "objectsDeleted": 30, "deleted": True}
+            assert threads == {loop_thread}, "progress runs on the event loop's thread"
+            assert [e["objectsDeleted"] for e in events if e["phase"] == "deletingObjects" and e["objectsDeleted"]] == [
+                10,
+                20,
+                30,
+            ]
+            assert events[0]["phase"] == "checking" and events[-1]["phase"] == "done", "all of them, in order"
+            assert (await buckets.teardown())["existed"] is False
+        with pytest.raises(ConflictError, match="AsyncExchangeBuckets of bucket .* is closed"):
+            buckets.plan()
+        await buckets.close()  # twice is harmless
+        with pytest.raises(TypeError, match="progress: expected a callable"):
+            (await AsyncExchangeBuckets.connect(spec)).teardown(progress="not callable")  # type: ignore[arg-type]
+
+    asyncio.run(main())
+    assert not bucket_exists(s3, bucket)
+
+
+def test_an_async_progress_callback_that_raises_stops_the_teardown(s3: Any, s3_endpoint: str, workspace: str) -> None:
+    spec = spec_for(workspace, s3_endpoint, requireTls=False)
+    bucket = spec.bucket_name
+
+    async def main() -> None:
+        async with AsyncExchangeBuckets.connect(spec) as buckets:
+            await buckets.ensure()
+            seed(s3, bucket, 50)
+            calls: list[TeardownProgress] = []
+
+            def stop_after_first_batch(progress: TeardownProgress) -> None:
+                calls.append(progress)
+                if progress["phase"] == "deletingObjects" and progress["objectsDeleted"] > 0:
+                    raise RuntimeError("stop here")
+
+            with pytest.raises(RuntimeError, match="stop here"):
+                await buckets.teardown(batch_size=10, progress=stop_after_first_batch)
+            # Not called again after it raised; objects are left (the teardown stopped early).
+            assert calls[-1]["phase"] == "deletingObjects" and calls[-1]["objectsDeleted"] == 10
+            assert bucket_exists(s3, bucket) and object_count(s3, bucket) > 0
+            report = await buckets.teardown(batch_size=10)
+            assert report["deleted"] is True
+
+    asyncio.run(main())
+    assert not bucket_exists(s3, bucket)
+
+
+def test_async_calls_leave_the_event_loop_running_while_s3_is_silent() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        spec = ExchangeBucketSpec.from_dict(
+            {**spec_with_secrets(), "endpoint": f"http://127.0.0.1:{server.getsockname()[1]}", "pathStyle": True}
+        )
+
+        async def main() -> tuple[object, list[float]]:
+            ticks: list[float] = []
+            async with AsyncExchangeBuckets.connect(spec, max_attempts=1, attempt_timeout=0.6) as buckets:
+                call = asyncio.ensure_future(buckets.plan())
+                while not call.done():
+                    ticks.append(time.monotonic())
+                    await asyncio.sleep(0.01)
+                return call.exception(), ticks
+
+        raised, ticks = asyncio.run(main())
+    assert isinstance(raised, OperationTimeoutError) and SECRET not in str(raised), raised
+    assert ticks[-1] - ticks[0] >= 0.5
+    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.3, "the event loop was blocked meanwhile"

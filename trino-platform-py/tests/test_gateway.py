@@ -13,6 +13,7 @@ tests submitted, never about a server's whole history.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -34,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import trino.dbapi
 
-from trino_platform import Gateway, InvalidInputError, UnavailableError
+from trino_platform import AsyncGateway, Gateway, InvalidInputError, UnavailableError
 
 T = TypeVar("T")
 
@@ -438,3 +439,70 @@ def test_two_gateway_processes_on_one_postgres_store_share_query_routes(
         for replica in replicas:
             replica.stop()
     assert all(r.process.returncode == 0 for r in replicas), [r.process.returncode for r in replicas]
+
+
+# --- AsyncGateway --------------------------------------------------------------------------------
+
+
+def test_an_async_gateway_serves_queries_while_the_event_loop_runs(
+    tmp_path: Path, trino_urls: tuple[str, str]
+) -> None:
+    """``async with AsyncGateway.start(...)``: the loop keeps ticking while the gateway starts,
+    serves two queries (run by the ``trino`` client in threads) and drains on exit."""
+    config = gateway_yaml(f"sqlite://{tmp_path / 'gateway.db'}", trino_urls)
+
+    def query(address: str, sql: str) -> tuple[str, list[Any]]:
+        host, port = address.rsplit(":", 1)
+        connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
+            host=host, port=int(port), user="test", catalog="tpch", schema="tiny", http_scheme="http"
+        )
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return cursor.query_id, cursor.fetchall()
+        finally:
+            connection.close()
+
+    async def main() -> tuple[str, list[str]]:
+        ticks: list[float] = []
+        stop = asyncio.Event()
+
+        async def tick() -> None:
+            while not stop.is_set():
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.ensure_future(tick())
+        async with AsyncGateway.start(config=config) as gw:
+            address = gw.http_address or ""
+            assert repr(gw) == f"AsyncGateway(url='http://{address}')" and gw.https_address is None
+            results = await asyncio.gather(
+                asyncio.to_thread(query, address, "SELECT count(*) FROM nation"),
+                asyncio.to_thread(query, address, "SELECT count(*) FROM region"),
+            )
+        assert sorted(rows[0][0] for _, rows in results) == [5, 25]
+        assert repr(gw) == f"AsyncGateway(url='http://{address}', stopped)"
+        await gw.stop()  # stopping again does nothing
+        stop.set()
+        await ticker
+        assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.5, "the event loop was blocked"
+        return address, [query_id for query_id, _ in results]
+
+    address, ids = asyncio.run(main())
+    assert {owner(trino_urls, q) for q in ids} == set(trino_urls), "round robin: one query on each server"
+    with pytest.raises(OSError):  # nothing listens any more
+        http("GET", f"http://{address}/livez", timeout=5)
+
+
+def test_async_gateway_start_checks_its_arguments(tmp_path: Path) -> None:
+    async def main() -> None:
+        with pytest.raises(InvalidInputError, match="AsyncGateway.start: pass exactly one"):
+            AsyncGateway.start()
+        with pytest.raises(InvalidInputError, match="exactly one"):
+            AsyncGateway.start(config="listen: {}", config_path=tmp_path / "x.yaml")
+        with pytest.raises(InvalidInputError, match="missing.yaml"):
+            await AsyncGateway.start(config_path=tmp_path / "missing.yaml")
+        with pytest.raises(InvalidInputError, match="listn"):
+            await AsyncGateway.start(config="listn: {http: '127.0.0.1:0'}\n")
+
+    asyncio.run(main())

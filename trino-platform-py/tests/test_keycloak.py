@@ -12,6 +12,7 @@ no Keycloak. Without the variables the Keycloak tests fail, unless ``TP_SKIP_SER
 
 from __future__ import annotations
 
+import asyncio
 import json
 import pickle
 import urllib.error
@@ -27,6 +28,7 @@ import yaml
 
 from conftest import service_urls
 from trino_platform import (
+    AsyncKeycloakAdmin,
     ConflictError,
     EnsuredClient,
     InvalidInputError,
@@ -328,3 +330,58 @@ def test_gateway_auth_yaml_and_issuer_url() -> None:
         gateway_auth_yaml(issuer, client, impersonators=[" padded "])
     with pytest.raises(InvalidInputError, match="externalUrl"):
         gateway_auth_yaml(issuer, {**client, "externalUrl": "ftp://x"})
+
+
+# ----- AsyncKeycloakAdmin -----
+
+
+def test_an_async_admin_ensures_clients_users_and_groups(keycloak: Keycloak, realm: str) -> None:
+    async def main() -> None:
+        connecting = AsyncKeycloakAdmin.connect(
+            keycloak.url, username=keycloak.admin_user, password=Secret(keycloak.admin_password)
+        )
+        async with connecting as admin:
+            assert repr(admin) == f"AsyncKeycloakAdmin(url={admin.url!r}, auth_realm='master', client_id='admin-cli')"
+            assert await admin.ensure_realm(realm, display_name="async") is True
+            assert await admin.ensure_realm(realm, display_name="async") is False
+            first = await admin.ensure_client(client_spec(realm))
+            assert isinstance(first, EnsuredClient) and first.created and "secret=Secret('***')" in repr(first)
+            second = await admin.ensure_client(client_spec(realm))
+            assert (second.changed, second.changes) == (False, [])
+            current = await admin.client_secret(realm, "trino")
+            assert current == first.secret and current.reveal() == first.secret.reveal()
+            rotated = await admin.rotate_secret(realm, "trino")
+            assert isinstance(rotated, RotatedSecret) and rotated.secret != first.secret
+            assert client_credentials(keycloak, realm, "trino", first.secret)[0] == 401
+            # Calls at once on one client.
+            group, user = await asyncio.gather(
+                admin.ensure_group(realm, "analysts"),
+                admin.ensure_user(realm, {"username": "Carol", "password": "carol-Passw0rd-1", "groups": ["etl"]}),
+            )
+            assert group["name"] == "analysts" and (user["username"], user["created"]) == ("carol", True)
+            with pytest.raises(InvalidInputError, match="passwrd") as raised:
+                admin.ensure_user(realm, {"username": "bob", "passwrd": "bob-Passw0rd-1"})
+            assert "bob-Passw0rd-1" not in str(raised.value)
+            assert await admin.delete_client(realm, "trino") is True
+            with pytest.raises(NotFoundError):
+                await admin.client_secret(realm, "trino")
+            assert await admin.delete_realm(realm) is True
+        with pytest.raises(ConflictError, match="AsyncKeycloakAdmin of .* is closed"):
+            admin.delete_realm(realm)
+
+    asyncio.run(main())
+
+
+def test_async_connect_reports_wrong_credentials_and_bad_arguments(keycloak: Keycloak) -> None:
+    wrong = "not-the-Passw0rd-5e3b"
+
+    async def main() -> None:
+        with pytest.raises(UnauthorizedError) as raised:
+            await AsyncKeycloakAdmin.connect(keycloak.url, username=keycloak.admin_user, password=wrong)
+        assert isinstance(raised.value, PermissionError) and wrong not in str(raised.value)
+        with pytest.raises(UnavailableError):
+            await AsyncKeycloakAdmin.connect("http://127.0.0.1:1", username="admin", password=wrong)
+        with pytest.raises(InvalidInputError, match="AsyncKeycloakAdmin.connect: pass username= and password="):
+            AsyncKeycloakAdmin.connect(keycloak.url, username="admin")
+
+    asyncio.run(main())

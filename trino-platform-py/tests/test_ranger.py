@@ -2,11 +2,12 @@
 root), run as the file's header describes and as the Rust runner (``shared_behaviour_cases`` in
 ``trino-platform-core/tests/ranger_engine.rs``) runs them; the rendered plugin files against the
 core's golden files; typed errors that say what was wrong and never show a password; and
-``RangerAdmin`` (no Ranger Admin runs here: only its connection and input errors, and that it
-waits with the GIL released)."""
+``RangerAdmin`` and ``AsyncRangerAdmin`` (no Ranger Admin runs here: only their connection and
+input errors, that they wait with the GIL released, and that cancelling an awaitable stops it)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -20,6 +21,7 @@ import yaml
 
 from test_cases import ERROR_CLASSES, kwargs
 from trino_platform import (
+    AsyncRangerAdmin,
     ConflictError,
     Decision,
     InvalidInputError,
@@ -443,3 +445,49 @@ def test_admin_calls_wait_with_the_gil_released(silent_server: str) -> None:
     worker.join(10)
     assert len(raised) == 1 and isinstance(raised[0], OperationTimeoutError), raised
     assert isinstance(raised[0], TimeoutError)
+
+
+# ----- AsyncRangerAdmin -----
+
+
+def test_an_async_ranger_admin_reports_the_same_errors_and_hides_the_password() -> None:
+    password = "Ranger-Adm1n-pw"
+
+    async def main() -> None:
+        async with AsyncRangerAdmin.connect("http://127.0.0.1:1", username="admin", password=password) as admin:
+            assert repr(admin) == "AsyncRangerAdmin(url='http://127.0.0.1:1/', username='admin')"
+            assert admin.url == "http://127.0.0.1:1/"
+            with pytest.raises(UnavailableError) as raised:
+                await admin.download_policies("dev_trino", last_known_version=3)
+            assert "could not be reached" in raised.value.message and password not in str(raised.value)
+            spec = {"service": {"name": "dev_trino", "jdbcUrl": "jdbc:trino://trino:8080", "password": "lookup-pw-1"}}
+            with pytest.raises(UnavailableError) as raised:
+                await admin.ensure(spec)
+            assert "lookup-pw-1" not in str(raised.value)
+            # Validated before any request; an unknown field already at the call.
+            with pytest.raises(InvalidInputError, match="jdbcUrl"):
+                await admin.ensure({"service": {**spec["service"], "jdbcUrl": "http://trino"}})
+            with pytest.raises(InvalidInputError, match=r"service\.pasword: unknown field"):
+                admin.ensure({"service": {"name": "s", "jdbcUrl": "jdbc:trino://t:8080", "pasword": "lookup-pw-1"}})
+        with pytest.raises(ConflictError, match="AsyncRangerAdmin of .* is closed"):
+            admin.download_policies("dev_trino")
+        await admin.close()
+        with pytest.raises(InvalidInputError, match="credentials"):
+            AsyncRangerAdmin.connect("http://admin:pw-in-url@ranger:6080", username="a", password=Secret(password))
+
+    asyncio.run(main())
+
+
+def test_cancelling_an_async_ranger_call_stops_waiting_at_once(silent_server: str) -> None:
+    async def main() -> None:
+        admin = await AsyncRangerAdmin.connect(silent_server, username="admin", password="pw", timeout=30)
+        began = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(admin.download_policies("dev_trino"), 0.3)
+        assert time.monotonic() - began < 2, "the 30 s request timeout was not what ended it"
+        # The client is still usable: a second call times out by its own (short) limit.
+        short = await AsyncRangerAdmin.connect(silent_server, username="admin", password="pw", timeout=0.5)
+        with pytest.raises(OperationTimeoutError):
+            await short.download_policies("dev_trino")
+
+    asyncio.run(main())

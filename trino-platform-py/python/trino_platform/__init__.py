@@ -60,6 +60,21 @@ and Keycloak: the platform's OAuth client and the OAuth2 configuration of Trino:
     print(trino_oauth2_properties({"issuer": "https://keycloak.example.com/realms/platform",
                                    "clientId": "trino"}, 480))
 
+Every class that waits for a network has an asyncio twin, ``Async`` in front of its name, with
+the same methods returning awaitables; both run on one runtime, so neither blocks the other::
+
+    import asyncio
+    from trino_platform import AsyncClusterStore, AsyncKeycloakAdmin
+
+    async def main() -> None:
+        async with AsyncClusterStore.open(url) as store, AsyncKeycloakAdmin.connect(kc, username="admin", password=pw) as kc:
+            cluster, client = await asyncio.gather(
+                store.register("trino-1", "http://trino-1:8080"),
+                kc.ensure_client({"realm": "platform", "clientId": "trino", "externalUrl": "https://trino.example.com"}),
+            )
+            async for c in store.iter(active=True):
+                print(c.name)
+
 Every failure raises a subclass of :class:`TrinoPlatformError` chosen by its kind
 (``NotFoundError``, ``InvalidInputError``, ...); ``.kind`` and ``.message`` say what went wrong.
 """
@@ -79,8 +94,16 @@ from trino_platform._exchange import (
 from trino_platform._keycloak import EnsuredClientInfo, EnsuredGroup, EnsuredUser, RotatedSecretInfo
 from trino_platform._native import (
     AlreadyExistsError,
+    AsyncClusterIterator,
+    AsyncClusterStore,
+    AsyncExchangeBuckets,
+    AsyncGateway,
+    AsyncKeycloakAdmin,
+    AsyncRangerAdmin,
+    AsyncRouter,
     BackendError,
     Cluster,
+    ClusterIterator,
     ClusterStatus,
     ClusterStore,
     ClusterView,
@@ -95,6 +118,7 @@ from trino_platform._native import (
     KeycloakAdmin,
     NotFoundError,
     OperationTimeoutError,
+    Opening,
     PolicyEngine,
     RangerAdmin,
     RangerPluginConfig,
@@ -124,9 +148,17 @@ from trino_platform._ranger import (
 
 __all__ = [
     "AlreadyExistsError",
+    "AsyncClusterIterator",
+    "AsyncClusterStore",
+    "AsyncExchangeBuckets",
+    "AsyncGateway",
+    "AsyncKeycloakAdmin",
+    "AsyncRangerAdmin",
+    "AsyncRouter",
     "BackendError",
     "BucketState",
     "Cluster",
+    "ClusterIterator",
     "ClusterStatus",
     "ClusterStore",
     "ClusterView",
@@ -154,6 +186,7 @@ __all__ = [
     "LifecycleRuleState",
     "NotFoundError",
     "OperationTimeoutError",
+    "Opening",
     "PolicyChange",
     "PolicyEngine",
     "PublicAccessBlockState",

@@ -1,11 +1,17 @@
 """Type stubs of the extension module ``trino_platform._native`` (hand-written; checked by
-``mypy --strict`` over the package and its tests)."""
+``mypy --strict`` over the package and its tests, and against the built module by stubtest).
 
+The asyncio classes (``Async*``) return ``asyncio.Future`` objects of the running event loop:
+await them, or pass them to ``asyncio.gather``/``asyncio.wait`` (not ``create_task``, which takes
+coroutines)."""
+
+import asyncio
 import builtins
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import types
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, TypeAlias, final
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, final
 
 from trino_platform._exchange import (
     EnsureReport,
@@ -19,8 +25,16 @@ from trino_platform._ranger import ColumnMask, Decision, Explanation, RowFilter,
 
 __all__ = [
     "AlreadyExistsError",
+    "AsyncClusterIterator",
+    "AsyncClusterStore",
+    "AsyncExchangeBuckets",
+    "AsyncGateway",
+    "AsyncKeycloakAdmin",
+    "AsyncRangerAdmin",
+    "AsyncRouter",
     "BackendError",
     "Cluster",
+    "ClusterIterator",
     "ClusterStatus",
     "ClusterStore",
     "ClusterView",
@@ -35,9 +49,11 @@ __all__ = [
     "KeycloakAdmin",
     "NotFoundError",
     "OperationTimeoutError",
+    "Opening",
     "PolicyEngine",
     "RangerAdmin",
     "RangerPluginConfig",
+    "Ready",
     "RenderedFile",
     "RotatedSecret",
     "RouteDecision",
@@ -54,6 +70,55 @@ __all__ = [
 ]
 
 __version__: str
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+@final
+class Opening(Generic[_T_co]):
+    """What the asyncio classes' factories return (``AsyncClusterStore.open``,
+    ``AsyncKeycloakAdmin.connect``, ``AsyncGateway.start``, ...): await it for the opened value,
+    or use it as ``async with``, which closes the value on exit. Made only by those factories."""
+
+    def __await__(self) -> Generator[Any, None, _T_co]: ...
+    @classmethod
+    def __class_getitem__(cls, item: Any) -> types.GenericAlias: ...
+    def __aenter__(self) -> asyncio.Future[_T_co]:
+        """Waits for the opened value and gives it to the block."""
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[Literal[False] | None]:
+        """Closes the opened value; an exception raised in the block propagates."""
+
+@final
+class Ready(Generic[_T_co]):
+    """An awaitable that is done already (what ``__aenter__`` and the no-wait ``close()`` methods
+    of the asyncio classes return). Made only by trino_platform."""
+
+    def __await__(self) -> Generator[Any, None, _T_co]: ...
+    @classmethod
+    def __class_getitem__(cls, item: Any) -> types.GenericAlias: ...
+    def __iter__(self) -> Ready[_T_co]: ...
+    def __next__(self) -> Any: ...
+
+@final
+class ClusterIterator:
+    """The clusters of a listing, one at a time (``ClusterStore.iter``). The store is read on the
+    first ``next()``, which raises what ``ClusterStore.list`` raises."""
+
+    def __iter__(self) -> ClusterIterator: ...
+    def __next__(self) -> Cluster: ...
+
+@final
+class AsyncClusterIterator:
+    """The clusters of a listing, one at a time, for ``async for`` (``AsyncClusterStore.iter``).
+    The store is read on the first step, which raises what ``AsyncClusterStore.list`` raises."""
+
+    def __aiter__(self) -> AsyncClusterIterator: ...
+    def __anext__(self) -> asyncio.Future[Cluster]: ...
 
 _ErrorKindName = Literal[
     "InvalidInput",
@@ -204,6 +269,9 @@ class ClusterStore:
         """One cluster; raises NotFoundError."""
     def list(self, *, routing_group: str | None = None, active: bool | None = None) -> builtins.list[Cluster]:
         """The clusters passing the filter, sorted by name."""
+    def iter(self, *, routing_group: str | None = None, active: bool | None = None) -> ClusterIterator:
+        """The clusters ``list`` returns, one at a time (``for c in store.iter(active=True):``);
+        the store is read on the first ``next()``."""
     def close(self) -> None:
         """Closes the connections; later calls raise UnavailableError."""
     def __enter__(self) -> ClusterStore: ...
@@ -214,6 +282,68 @@ class ClusterStore:
         traceback: TracebackType | None,
         /,
     ) -> Literal[False]: ...
+
+@final
+class AsyncClusterStore:
+    """``ClusterStore`` for asyncio: the same store and methods, each returning an awaitable (an
+    ``asyncio.Future`` of the running loop; cancelling it stops the call). The event loop never
+    waits for the database.
+
+    ``async with AsyncClusterStore.open(url) as store:`` closes it on exit.
+    """
+
+    @classmethod
+    def open(cls, url: str) -> Opening[AsyncClusterStore]:
+        """Opens (creating and migrating as needed) the store at ``url``.
+
+        Raises InvalidInputError (unsupported URL) at once; when awaited, UnauthorizedError,
+        UnavailableError. RuntimeError without a running event loop.
+        """
+    def register(
+        self,
+        name: str,
+        proxy_to: str,
+        *,
+        external_url: str | None = None,
+        routing_group: str | None = None,
+        active: bool = True,
+    ) -> asyncio.Future[Cluster]:
+        """Registers a cluster; raises AlreadyExistsError, InvalidInputError."""
+    def update(
+        self,
+        name: str,
+        *,
+        proxy_to: str | None = None,
+        external_url: str | None = None,
+        routing_group: str | None = None,
+        active: bool | None = None,
+    ) -> asyncio.Future[Cluster]:
+        """Changes only the given fields; raises NotFoundError, InvalidInputError."""
+    def activate(self, name: str) -> asyncio.Future[Cluster]:
+        """Lets the cluster take new queries; raises NotFoundError."""
+    def deactivate(self, name: str) -> asyncio.Future[Cluster]:
+        """Stops new queries going to the cluster; raises NotFoundError."""
+    def remove(self, name: str) -> asyncio.Future[Cluster]:
+        """Deletes the cluster and returns what it was; raises NotFoundError."""
+    def get(self, name: str) -> asyncio.Future[Cluster]:
+        """One cluster; raises NotFoundError."""
+    def list(
+        self, *, routing_group: str | None = None, active: bool | None = None
+    ) -> asyncio.Future[builtins.list[Cluster]]:
+        """The clusters passing the filter, sorted by name."""
+    def iter(self, *, routing_group: str | None = None, active: bool | None = None) -> AsyncClusterIterator:
+        """The clusters ``list`` returns, one at a time (``async for c in store.iter():``); the
+        store is read on the first step."""
+    def close(self) -> asyncio.Future[None]:
+        """Closes the connections; later calls raise UnavailableError."""
+    def __aenter__(self) -> Awaitable[AsyncClusterStore]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[None]: ...
 
 _SelectionPolicy: TypeAlias = Literal["leastLoaded", "roundRobin", "weighted"]
 _RouteReason: TypeAlias = Literal["query", "oauth2Login", "header", "rule", "default"]
@@ -395,6 +525,92 @@ class Router:
         it on the response to ``/oauth2/token/initiate/...``). Raises InvalidInputError."""
     def flush(self) -> None:
         """Waits until every sticky route recorded so far is written to the store."""
+    def close(self) -> None:
+        """Writes the pending sticky routes and closes the store's connections; later calls raise
+        ConflictError. Idempotent."""
+    def __enter__(self) -> Router: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Literal[False]: ...
+
+@final
+class AsyncRouter:
+    """``Router`` for asyncio: the same engine and methods; ``route``, ``flush`` and ``close``
+    return awaitables (a route may read the store for a query id it has not seen), the others
+    need no waiting.
+
+    ``AsyncRouter(...)`` keeps sticky routes in memory; ``async with AsyncRouter.open(store_url)
+    as router:`` persists them to a store and closes it on exit.
+    """
+
+    def __new__(
+        cls,
+        *,
+        default_group: str = "adhoc",
+        fallback_group: str | None = None,
+        honor_routing_group_header: bool = False,
+        policy: _SelectionPolicy = "leastLoaded",
+        weights: Mapping[str, int] | None = None,
+    ) -> AsyncRouter:
+        """A router keeping sticky routes in memory (the keywords are ``Router``'s).
+        Raises InvalidInputError."""
+    @classmethod
+    def open(
+        cls,
+        store_url: str,
+        *,
+        default_group: str = "adhoc",
+        fallback_group: str | None = None,
+        honor_routing_group_header: bool = False,
+        policy: _SelectionPolicy = "leastLoaded",
+        weights: Mapping[str, int] | None = None,
+    ) -> Opening[AsyncRouter]:
+        """A router persisting sticky routes to the store at ``store_url`` (opened and migrated
+        as needed). Raises InvalidInputError at once; when awaited, UnauthorizedError,
+        UnavailableError."""
+    def set_rules(self, rules: RoutingRules) -> None:
+        """Replaces the rules atomically."""
+    def load_rules(self, path: str | os.PathLike[str]) -> int:
+        """Loads a typed rules file and swaps it in; returns the number of rules."""
+    def set_clusters(self, clusters: Iterable[Cluster]) -> None:
+        """Replaces the registered clusters; health, load and in-flight counts are kept."""
+    def set_status(self, name: str, *, healthy: bool = True, queued: int = 0, running: int = 0) -> None:
+        """Records a cluster's health and load; raises NotFoundError for an unknown cluster."""
+    def clusters(self) -> builtins.list[ClusterView]:
+        """Every registered cluster with its status and in-flight count, sorted by name."""
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: _Headers | None = None,
+        principal: str | None = None,
+    ) -> asyncio.Future[RouteDecision]:
+        """Decides where a request goes (see ``Router.route``)."""
+    def record_query(
+        self, query_id: str, cluster_name: str, *, user: str | None = None, source: str | None = None
+    ) -> None:
+        """Remembers that the named cluster runs ``query_id``."""
+    def record_oauth2_challenge(self, www_authenticate: str, cluster_name: str) -> int:
+        """Pins the OAuth2 login ids of a challenge to the named cluster; returns how many."""
+    def oauth2_cookie(self, cluster_name: str) -> str:
+        """The ``Set-Cookie`` value pinning an OAuth2 callback to the named cluster."""
+    def flush(self) -> asyncio.Future[None]:
+        """Waits until every sticky route recorded so far is written to the store."""
+    def close(self) -> asyncio.Future[None]:
+        """Writes the pending sticky routes and closes the store; later calls raise ConflictError."""
+    def __aenter__(self) -> Awaitable[AsyncRouter]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[None]: ...
 
 @final
 class Gateway:
@@ -438,6 +654,37 @@ class Gateway:
         traceback: TracebackType | None,
         /,
     ) -> Literal[False]: ...
+
+@final
+class AsyncGateway:
+    """``Gateway`` for asyncio: ``async with AsyncGateway.start(config=text) as gw:`` starts a
+    gateway and stops it on exit. The event loop keeps running while it starts, serves and drains."""
+
+    @classmethod
+    def start(
+        cls, *, config: str | None = None, config_path: str | os.PathLike[str] | None = None
+    ) -> Opening[AsyncGateway]:
+        """Starts a gateway (see ``Gateway.start``). Raises InvalidInputError at once for neither
+        or both arguments; when awaited, what ``Gateway.start`` raises."""
+    @property
+    def http_address(self) -> str | None:
+        """The bound plain-HTTP address, or None without an HTTP listener."""
+    @property
+    def https_address(self) -> str | None:
+        """The bound HTTPS address, or None without an HTTPS listener."""
+    @property
+    def url(self) -> str | None:
+        """The URL to reach it from this host (see ``Gateway.url``)."""
+    def stop(self) -> asyncio.Future[None]:
+        """Stops it gracefully (see ``Gateway.stop``). Idempotent."""
+    def __aenter__(self) -> Awaitable[AsyncGateway]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[None]: ...
 
 @final
 class ExchangeBucketSpec:
@@ -553,6 +800,59 @@ class ExchangeBuckets:
         traceback: TracebackType | None,
         /,
     ) -> Literal[False]: ...
+
+@final
+class AsyncExchangeBuckets:
+    """``ExchangeBuckets`` for asyncio: the same client and methods, each returning an awaitable.
+    ``async with AsyncExchangeBuckets.connect(spec) as buckets:`` closes the client on exit."""
+
+    @classmethod
+    def connect(
+        cls,
+        spec: ExchangeBucketSpec,
+        *,
+        max_attempts: int | None = None,
+        initial_backoff: float | None = None,
+        max_backoff: float | None = None,
+        connect_timeout: float | None = None,
+        attempt_timeout: float | None = None,
+    ) -> Opening[AsyncExchangeBuckets]:
+        """Builds the S3 client (see ``ExchangeBuckets.connect``). Raises InvalidInputError."""
+    @property
+    def spec(self) -> ExchangeBucketSpec:
+        """The spec."""
+    @property
+    def bucket(self) -> str:
+        """The bucket's name."""
+    def plan(self) -> asyncio.Future[ExchangePlan]:
+        """What ``ensure`` would change; changes nothing."""
+    def ensure(self, *, adopt: bool = False) -> asyncio.Future[EnsureReport]:
+        """Creates the bucket if needed and converges every setting that differs from the spec."""
+    def describe(self) -> asyncio.Future[ExchangeDescription]:
+        """The bucket's configuration as S3 reports it, and its drift from the spec."""
+    def teardown(
+        self,
+        *,
+        force: bool = False,
+        batch_size: int = 1000,
+        progress: Callable[[TeardownProgress], object] | None = None,
+    ) -> asyncio.Future[TeardownReport]:
+        """Deletes the bucket and everything in it (see ``ExchangeBuckets.teardown``).
+
+        ``progress`` is called with the same dicts, in order, on the event loop's thread (keep it
+        quick). If it raises, the teardown stops at its next S3 request and the exception
+        propagates from the awaited call. TypeError at once when it is not callable.
+        """
+    def close(self) -> Awaitable[None]:
+        """Closes the S3 client; later calls raise ConflictError. Idempotent."""
+    def __aenter__(self) -> Awaitable[AsyncExchangeBuckets]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[None]: ...
 
 _JsonData: TypeAlias = Mapping[str, Any]
 
@@ -770,6 +1070,43 @@ class RangerAdmin:
     ) -> Literal[False]: ...
 
 @final
+class AsyncRangerAdmin:
+    """``RangerAdmin`` for asyncio: the same client and methods, each returning an awaitable.
+    ``async with AsyncRangerAdmin.connect(...) as admin:`` closes it on exit."""
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        *,
+        username: str,
+        password: str | Secret,
+        timeout: float | None = None,
+        ca_certificates_pem: str | None = None,
+    ) -> Opening[AsyncRangerAdmin]:
+        """A client for Ranger Admin at ``url`` (see ``RangerAdmin.connect``); makes no request.
+        Raises InvalidInputError at once."""
+    @property
+    def url(self) -> str:
+        """Ranger Admin's base URL."""
+    def ensure(self, spec: _JsonData) -> asyncio.Future[SetupReport]:
+        """Converges the service, baseline and named policies of ``spec`` (see ``RangerAdmin.ensure``)."""
+    def download_policies(
+        self, service: str, *, last_known_version: int | None = None
+    ) -> asyncio.Future[dict[str, Any] | None]:
+        """The service's policies as the plugin downloads them, or None when nothing is newer."""
+    def close(self) -> Awaitable[None]:
+        """Closes the client; later calls raise ConflictError. Idempotent."""
+    def __aenter__(self) -> Awaitable[AsyncRangerAdmin]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[None]: ...
+
+@final
 class EnsuredClient:
     """What ``KeycloakAdmin.ensure_client`` did (immutable); ``repr`` hides the secret."""
 
@@ -884,6 +1221,59 @@ class KeycloakAdmin:
         traceback: TracebackType | None,
         /,
     ) -> Literal[False]: ...
+
+@final
+class AsyncKeycloakAdmin:
+    """``KeycloakAdmin`` for asyncio: the same client and methods, each returning an awaitable.
+    ``async with AsyncKeycloakAdmin.connect(...) as admin:`` logs in and closes it on exit; no
+    secret in ``repr`` or errors."""
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        *,
+        username: str | None = None,
+        password: str | Secret | None = None,
+        client_id: str | None = None,
+        client_secret: str | Secret | None = None,
+        auth_realm: str = "master",
+        timeout: float | None = None,
+        ca_file: str | os.PathLike[str] | None = None,
+    ) -> Opening[AsyncKeycloakAdmin]:
+        """Logs in (see ``KeycloakAdmin.connect``). Raises InvalidInputError at once for bad
+        arguments; when awaited, what ``KeycloakAdmin.connect`` raises."""
+    @property
+    def url(self) -> str:
+        """Keycloak's base URL."""
+    def ensure_realm(
+        self, name: str, *, display_name: str | None = None, enabled: bool = True
+    ) -> asyncio.Future[bool]:
+        """Creates or aligns the realm; resolves to whether anything changed."""
+    def delete_realm(self, name: str) -> asyncio.Future[bool]:
+        """Deletes the realm; resolves to whether it existed."""
+    def ensure_client(self, spec: _JsonData) -> asyncio.Future[EnsuredClient]:
+        """Makes the OAuth client match ``spec`` (see ``KeycloakAdmin.ensure_client``)."""
+    def client_secret(self, realm: str, client_id: str) -> asyncio.Future[Secret]:
+        """The client's current secret; NotFoundError for an unknown client."""
+    def rotate_secret(self, realm: str, client_id: str) -> asyncio.Future[RotatedSecret]:
+        """Makes Keycloak generate a new client secret; the old one stops working at once."""
+    def delete_client(self, realm: str, client_id: str) -> asyncio.Future[bool]:
+        """Deletes the client; resolves to whether it existed."""
+    def ensure_group(self, realm: str, name: str) -> asyncio.Future[EnsuredGroup]:
+        """Creates the top-level group when missing."""
+    def ensure_user(self, realm: str, spec: _JsonData) -> asyncio.Future[EnsuredUser]:
+        """Creates or aligns the user (see ``KeycloakAdmin.ensure_user``)."""
+    def close(self) -> Awaitable[None]:
+        """Closes the client; later calls raise ConflictError. Idempotent."""
+    def __aenter__(self) -> Awaitable[AsyncKeycloakAdmin]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[None]: ...
 
 def trino_oauth2_properties(spec: _JsonData, trino_version: int) -> str:
     """The Trino coordinator's OAuth2 properties (Java properties, sorted) for release

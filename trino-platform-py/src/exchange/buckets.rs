@@ -1,8 +1,8 @@
 //! `ExchangeBuckets`: plan, ensure, describe and teardown of one spec's exchange bucket,
-//! synchronous, over the core's async `ExchangeBuckets`.
+//! synchronous, over the core's async `ExchangeBuckets`; and what `AsyncExchangeBuckets` shares
+//! with it.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -14,9 +14,10 @@ use trino_platform::{Error, ErrorKind};
 use super::spec::ExchangeBucketSpec;
 use crate::errors::to_pyerr;
 use crate::json::to_py;
-use crate::release::drop_in_runtime;
+use crate::release::Handle;
 use crate::routing::quoted;
 use crate::runtime::block_on;
+use crate::specs::seconds;
 
 /// The exchange bucket of one spec, with an S3 client for it.
 ///
@@ -24,35 +25,94 @@ use crate::runtime::block_on;
 /// as buckets:`, which closes the client on exit. Every method blocks until S3 answers (retrying
 /// transient failures), with the GIL released, and is safe to rerun: `ensure` converges from any
 /// state, `teardown` finishes what an interrupted teardown started. Thread-safe.
+/// `AsyncExchangeBuckets` is the same for asyncio.
 #[pyclass(module = "trino_platform", frozen)]
-pub(crate) struct ExchangeBuckets {
-    /// `None` once closed.
-    buckets: Mutex<Option<Arc<exchange::ExchangeBuckets>>>,
+pub(crate) struct ExchangeBuckets(pub(super) Connected);
+
+/// A connected S3 client for one spec's bucket, as `ExchangeBuckets` and `AsyncExchangeBuckets`
+/// hold it.
+pub(crate) struct Connected {
+    buckets: Handle<exchange::ExchangeBuckets>,
     spec: Py<ExchangeBucketSpec>,
     bucket: String,
 }
 
-/// `seconds` as a duration, or `InvalidInputError` naming `name` (negative, NaN, too large).
-fn seconds(name: &str, seconds: Option<f64>, default: Duration) -> PyResult<Duration> {
-    let Some(seconds) = seconds else { return Ok(default) };
-    Duration::try_from_secs_f64(seconds).map_err(|_| {
-        to_pyerr(Error::invalid_input(format!("{name}: expected a number of seconds, 0 or more, not {seconds}")))
+impl Connected {
+    /// The future that builds the S3 client of `spec` (`class` names the Python class, for the
+    /// message of a closed one).
+    pub(super) fn connect(
+        py: Python<'_>,
+        class: &'static str,
+        spec: Py<ExchangeBucketSpec>,
+        options: ClientOptions,
+    ) -> impl Future<Output = Result<Self, Error>> + Send + 'static {
+        let core = spec.get().core().clone();
+        let spec = spec.clone_ref(py);
+        async move {
+            let buckets = exchange::ExchangeBuckets::connect_with(core, options).await?;
+            let bucket = buckets.bucket().to_string();
+            let closed = format!("the {class} of bucket {bucket} is closed; connect again with {class}.connect(spec)");
+            Ok(Self { buckets: Handle::new(Arc::new(buckets), closed), spec, bucket })
+        }
+    }
+
+    /// The core client, or `ConflictError` once closed.
+    pub(super) fn buckets(&self) -> PyResult<Arc<exchange::ExchangeBuckets>> {
+        self.buckets.get()
+    }
+
+    pub(super) fn spec(&self, py: Python<'_>) -> Py<ExchangeBucketSpec> {
+        self.spec.clone_ref(py)
+    }
+
+    pub(super) fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    pub(super) fn close(&self) {
+        self.buckets.close();
+    }
+
+    /// `ExchangeBuckets(bucket='trino-exchange-acme')` (`class` names the Python class).
+    pub(super) fn repr(&self, py: Python<'_>, class: &str) -> PyResult<String> {
+        Ok(format!("{class}(bucket={})", quoted(py, &self.bucket)?))
+    }
+}
+
+/// The client options of `connect`'s keywords (`None` keeps the core's default).
+pub(super) fn client_options(
+    max_attempts: Option<u32>,
+    initial_backoff: Option<f64>,
+    max_backoff: Option<f64>,
+    connect_timeout: Option<f64>,
+    attempt_timeout: Option<f64>,
+) -> PyResult<ClientOptions> {
+    let defaults = ClientOptions::default();
+    Ok(ClientOptions {
+        max_attempts: max_attempts.unwrap_or(defaults.max_attempts),
+        initial_backoff: seconds("initial_backoff", initial_backoff, defaults.initial_backoff)?,
+        max_backoff: seconds("max_backoff", max_backoff, defaults.max_backoff)?,
+        connect_timeout: seconds("connect_timeout", connect_timeout, defaults.connect_timeout)?,
+        attempt_timeout: seconds("attempt_timeout", attempt_timeout, defaults.attempt_timeout)?,
     })
 }
 
-impl ExchangeBuckets {
-    /// The core handle, or `ConflictError` once closed.
-    fn buckets(&self) -> PyResult<Arc<exchange::ExchangeBuckets>> {
-        self.buckets.lock().unwrap_or_else(PoisonError::into_inner).clone().ok_or_else(|| {
-            to_pyerr(Error::new(
-                ErrorKind::Conflict,
-                format!(
-                    "the ExchangeBuckets of bucket {} is closed; connect again with ExchangeBuckets.connect(spec)",
-                    self.bucket
-                ),
-            ))
-        })
+/// The teardown options of `teardown`'s keywords, after checking that `progress` is callable.
+pub(super) fn teardown_options(
+    force: bool,
+    batch_size: i64,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<TeardownOptions> {
+    if let Some(callback) = progress
+        && !callback.is_callable()
+    {
+        return Err(PyTypeError::new_err(format!(
+            "progress: expected a callable taking one dict, not {}",
+            callback.get_type().name()?
+        )));
     }
+    // Out of range (0 as well as 70000) is for the core to refuse, with its message.
+    Ok(TeardownOptions { force, batch_size: u16::try_from(batch_size).unwrap_or(0) })
 }
 
 #[pymethods]
@@ -83,30 +143,20 @@ impl ExchangeBuckets {
         connect_timeout: Option<f64>,
         attempt_timeout: Option<f64>,
     ) -> PyResult<Self> {
-        let defaults = ClientOptions::default();
-        let options = ClientOptions {
-            max_attempts: max_attempts.unwrap_or(defaults.max_attempts),
-            initial_backoff: seconds("initial_backoff", initial_backoff, defaults.initial_backoff)?,
-            max_backoff: seconds("max_backoff", max_backoff, defaults.max_backoff)?,
-            connect_timeout: seconds("connect_timeout", connect_timeout, defaults.connect_timeout)?,
-            attempt_timeout: seconds("attempt_timeout", attempt_timeout, defaults.attempt_timeout)?,
-        };
-        let core = spec.get().core().clone();
-        let buckets = block_on(py, async move { exchange::ExchangeBuckets::connect_with(core, options).await })?;
-        let bucket = buckets.bucket().to_string();
-        Ok(Self { buckets: Mutex::new(Some(Arc::new(buckets))), spec, bucket })
+        let options = client_options(max_attempts, initial_backoff, max_backoff, connect_timeout, attempt_timeout)?;
+        block_on(py, Connected::connect(py, "ExchangeBuckets", spec, options)).map(Self)
     }
 
     /// The spec.
     #[getter]
     fn spec(&self, py: Python<'_>) -> Py<ExchangeBucketSpec> {
-        self.spec.clone_ref(py)
+        self.0.spec(py)
     }
 
     /// The bucket's name.
     #[getter]
     fn bucket(&self) -> &str {
-        &self.bucket
+        self.0.bucket()
     }
 
     /// Reads the bucket and returns what `ensure` would change, changing nothing: a dict with
@@ -118,7 +168,7 @@ impl ExchangeBuckets {
     /// `ConflictError` when it exists in another region, else the kind of the S3 failure
     /// (`UnavailableError`, `OperationTimeoutError`: rerun).
     fn plan<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let buckets = self.buckets()?;
+        let buckets = self.0.buckets()?;
         let plan = block_on(py, async move { buckets.plan().await })?;
         to_py(py, &plan)
     }
@@ -132,7 +182,7 @@ impl ExchangeBuckets {
     /// workspace, unless `adopt`; rerunning after a failure continues where it stopped.
     #[pyo3(signature = (*, adopt=false))]
     fn ensure<'py>(&self, py: Python<'py>, adopt: bool) -> PyResult<Bound<'py, PyAny>> {
-        let buckets = self.buckets()?;
+        let buckets = self.0.buckets()?;
         let report = block_on(py, async move { buckets.ensure(&EnsureOptions { adopt }).await })?;
         to_py(py, &report)
     }
@@ -145,7 +195,7 @@ impl ExchangeBuckets {
     /// Raises `ForbiddenError` when the bucket exists but this identity may not use it, else the
     /// kind of the S3 failure.
     fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let buckets = self.buckets()?;
+        let buckets = self.0.buckets()?;
         let description = block_on(py, async move { buckets.describe().await })?;
         to_py(py, &description)
     }
@@ -173,17 +223,8 @@ impl ExchangeBuckets {
         batch_size: i64,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(callback) = &progress
-            && !callback.is_callable()
-        {
-            return Err(PyTypeError::new_err(format!(
-                "progress: expected a callable taking one dict, not {}",
-                callback.get_type().name()?
-            )));
-        }
-        let buckets = self.buckets()?;
-        // Out of range (0 as well as 70000) is for the core to refuse, with its message.
-        let options = TeardownOptions { force, batch_size: u16::try_from(batch_size).unwrap_or(0) };
+        let options = teardown_options(force, batch_size, progress.as_ref())?;
+        let buckets = self.0.buckets()?;
         let callback = progress.map(Bound::unbind);
         // The first exception the callback raised, and the signal that stops the teardown.
         let raised: Mutex<Option<PyErr>> = Mutex::new(None);
@@ -218,8 +259,7 @@ impl ExchangeBuckets {
     /// Closes the S3 client; later calls raise `ConflictError`. Closing twice is harmless; calls
     /// already running finish first.
     fn close(&self) {
-        let taken = self.buckets.lock().unwrap_or_else(PoisonError::into_inner).take();
-        drop_in_runtime(taken);
+        self.0.close();
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -240,13 +280,6 @@ impl ExchangeBuckets {
 
     /// `ExchangeBuckets(bucket='trino-exchange-acme')`.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("ExchangeBuckets(bucket={})", quoted(py, &self.bucket)?))
-    }
-}
-
-impl Drop for ExchangeBuckets {
-    /// Drops the client inside the runtime (its connection pool lives there).
-    fn drop(&mut self) {
-        drop_in_runtime(self.buckets.get_mut().unwrap_or_else(PoisonError::into_inner).take());
+        self.0.repr(py, "ExchangeBuckets")
     }
 }

@@ -1,10 +1,12 @@
 //! The exchange module of `trino-platform-core` (`trino_platform::exchange`): the S3 bucket a
 //! workspace's Trino clusters spill fault-tolerant-execution exchange data to.
 //! `ExchangeBucketSpec` (parsing, validation, naming, the rendered Trino properties and policy
-//! documents, no network) and `ExchangeBuckets` (plan, ensure, describe and teardown against S3).
+//! documents, no network) and `ExchangeBuckets` / `AsyncExchangeBuckets` (plan, ensure, describe
+//! and teardown against S3).
 
 use pyo3::prelude::*;
 
+mod aio;
 mod buckets;
 mod spec;
 
@@ -12,5 +14,6 @@ mod spec;
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<spec::ExchangeBucketSpec>()?;
     m.add_class::<buckets::ExchangeBuckets>()?;
+    m.add_class::<aio::AsyncExchangeBuckets>()?;
     Ok(())
 }

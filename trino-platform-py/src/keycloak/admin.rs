@@ -1,21 +1,23 @@
 //! `KeycloakAdmin`: the core's client of Keycloak's Admin REST API, synchronous, with the GIL
-//! released while it waits for Keycloak.
+//! released while it waits for Keycloak; and what `AsyncKeycloakAdmin` shares with it.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::Value;
-use trino_platform::keycloak::{self, AdminCredentials, KeycloakConnection, OAuthClientSpec, RealmSpec, UserSpec};
-use trino_platform::{Error, ErrorKind};
+use trino_platform::keycloak::{
+    self, AdminCredentials, EnsuredGroup, EnsuredUser, KeycloakConnection, OAuthClientSpec, RealmSpec, UserSpec,
+};
+use trino_platform::{Error, Result};
 
 use super::results::{EnsuredClient, RotatedSecret};
 use crate::errors::to_pyerr;
-use crate::json::{from_py, to_py};
-use crate::release::drop_in_runtime;
+use crate::json::from_py;
+use crate::release::Handle;
 use crate::routing::quoted;
-use crate::runtime::block_on;
+use crate::runtime::{Json, block_on};
 use crate::secret::{Secret, secret_arg};
 use crate::specs::{from_value, redact, seconds};
 
@@ -25,11 +27,15 @@ use crate::specs::{from_value, redact, seconds};
 /// Connect with `KeycloakAdmin.connect(url, username=..., password=...)` (or `client_id=...,
 /// client_secret=...`), ideally as `with KeycloakAdmin.connect(...) as admin:`, which closes
 /// the client on exit. Every method blocks until Keycloak answers, with the GIL released.
-/// Thread-safe. No secret appears in `repr` or in an error message.
+/// Thread-safe. No secret appears in `repr` or in an error message. `AsyncKeycloakAdmin` is the
+/// same for asyncio.
 #[pyclass(module = "trino_platform", frozen)]
-pub(crate) struct KeycloakAdmin {
-    /// `None` once closed.
-    admin: Mutex<Option<Arc<keycloak::KeycloakAdmin>>>,
+pub(crate) struct KeycloakAdmin(pub(super) Client);
+
+/// A logged-in client as `KeycloakAdmin` and `AsyncKeycloakAdmin` hold it, and the futures of
+/// their calls (arguments converted here, once for both).
+pub(crate) struct Client {
+    admin: Handle<keycloak::KeycloakAdmin>,
     url: String,
     auth_realm: String,
     client_id: String,
@@ -40,15 +46,155 @@ fn scrubbed(spec: &Value) -> impl Fn(Error) -> Error + '_ {
     move |e| Error::new(e.kind(), redact(e.message(), spec))
 }
 
-impl KeycloakAdmin {
-    /// The core client, or `ConflictError` once closed.
-    fn admin(&self) -> PyResult<Arc<keycloak::KeycloakAdmin>> {
-        self.admin.lock().unwrap_or_else(PoisonError::into_inner).clone().ok_or_else(|| {
-            to_pyerr(Error::new(
-                ErrorKind::Conflict,
-                format!("the KeycloakAdmin of {} is closed; connect again with KeycloakAdmin.connect", self.url),
-            ))
+/// The connection of `connect`'s arguments (`class` names the Python class in messages).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn connection_of(
+    class: &str,
+    url: String,
+    username: Option<String>,
+    password: Option<&Bound<'_, PyAny>>,
+    client_id: Option<String>,
+    client_secret: Option<&Bound<'_, PyAny>>,
+    auth_realm: &str,
+    timeout: Option<f64>,
+    ca_file: Option<PathBuf>,
+) -> PyResult<KeycloakConnection> {
+    let credentials = match (username, password, client_secret) {
+        (Some(username), Some(password), None) => {
+            let mut credentials = AdminCredentials::password(username, "");
+            if let AdminCredentials::Password { password: slot, client_id: via, .. } = &mut credentials {
+                *slot = secret_arg(password, "password")?;
+                if let Some(client_id) = client_id {
+                    *via = client_id;
+                }
+            }
+            credentials
+        }
+        (None, None, Some(secret)) if client_id.is_some() => AdminCredentials::ClientCredentials {
+            client_id: client_id.unwrap_or_default(),
+            client_secret: secret_arg(secret, "client_secret")?,
+        },
+        _ => {
+            return Err(to_pyerr(Error::invalid_input(format!(
+                "{class}.connect: pass username= and password= (password grant, through client_id= or \
+                 admin-cli), or client_id= and client_secret= (client-credentials grant)"
+            ))));
+        }
+    };
+    let mut connection = KeycloakConnection::new(url, credentials);
+    connection.auth_realm = auth_realm.to_owned();
+    connection.timeout = seconds("timeout", timeout, connection.timeout)?;
+    connection.ca_file = ca_file;
+    Ok(connection)
+}
+
+impl Client {
+    /// Logs in with `connection` (`class` names the Python class, for the message of a closed one).
+    pub(super) async fn connect(class: &'static str, connection: KeycloakConnection) -> Result<Self> {
+        let admin = keycloak::KeycloakAdmin::connect(connection.clone()).await?;
+        let url = admin.url().to_owned();
+        let closed = format!("the {class} of {url} is closed; connect again with {class}.connect");
+        Ok(Self {
+            admin: Handle::new(Arc::new(admin), closed),
+            url,
+            auth_realm: connection.auth_realm,
+            client_id: match &connection.credentials {
+                AdminCredentials::Password { client_id, .. }
+                | AdminCredentials::ClientCredentials { client_id, .. } => client_id.clone(),
+            },
         })
+    }
+
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub(super) fn close(&self) {
+        self.admin.close();
+    }
+
+    pub(super) fn ensure_realm(
+        &self,
+        name: String,
+        display_name: Option<String>,
+        enabled: bool,
+    ) -> PyResult<impl Future<Output = Result<bool>> + Send + 'static> {
+        let admin = self.admin.get()?;
+        let spec = RealmSpec { realm: name, display_name, enabled };
+        Ok(async move { admin.ensure_realm(&spec).await })
+    }
+
+    pub(super) fn delete_realm(&self, name: String) -> PyResult<impl Future<Output = Result<bool>> + Send + 'static> {
+        let admin = self.admin.get()?;
+        Ok(async move { admin.delete_realm(&name).await })
+    }
+
+    pub(super) fn ensure_client(
+        &self,
+        spec: &Bound<'_, PyAny>,
+    ) -> PyResult<impl Future<Output = Result<EnsuredClient>> + Send + 'static> {
+        let value = from_py(spec, "spec")?;
+        let spec: OAuthClientSpec = from_value(&value, "OAuth client spec")?;
+        let admin = self.admin.get()?;
+        Ok(async move { admin.ensure_client(&spec).await.map(EnsuredClient::from).map_err(scrubbed(&value)) })
+    }
+
+    pub(super) fn client_secret(
+        &self,
+        realm: String,
+        client_id: String,
+    ) -> PyResult<impl Future<Output = Result<Secret>> + Send + 'static> {
+        let admin = self.admin.get()?;
+        Ok(async move { admin.client_secret(&realm, &client_id).await.map(Secret::new) })
+    }
+
+    pub(super) fn rotate_secret(
+        &self,
+        realm: String,
+        client_id: String,
+    ) -> PyResult<impl Future<Output = Result<RotatedSecret>> + Send + 'static> {
+        let admin = self.admin.get()?;
+        Ok(async move { admin.rotate_secret(&realm, &client_id).await.map(RotatedSecret::from) })
+    }
+
+    pub(super) fn delete_client(
+        &self,
+        realm: String,
+        client_id: String,
+    ) -> PyResult<impl Future<Output = Result<bool>> + Send + 'static> {
+        let admin = self.admin.get()?;
+        Ok(async move { admin.delete_client(&realm, &client_id).await })
+    }
+
+    pub(super) fn ensure_group(
+        &self,
+        realm: String,
+        name: String,
+    ) -> PyResult<impl Future<Output = Result<Json<EnsuredGroup>>> + Send + 'static> {
+        let admin = self.admin.get()?;
+        Ok(async move { admin.ensure_group(&realm, &name).await.map(Json) })
+    }
+
+    pub(super) fn ensure_user(
+        &self,
+        realm: String,
+        spec: &Bound<'_, PyAny>,
+    ) -> PyResult<impl Future<Output = Result<Json<EnsuredUser>>> + Send + 'static> {
+        let value = from_py(spec, "spec")?;
+        let spec: UserSpec = from_value(&value, "user spec")?;
+        let admin = self.admin.get()?;
+        Ok(async move { admin.ensure_user(&realm, &spec).await.map(Json).map_err(scrubbed(&value)) })
+    }
+
+    /// `KeycloakAdmin(url='https://keycloak.example.com/', auth_realm='master',
+    /// client_id='admin-cli')` (`class` names the Python class); never a password or secret.
+    pub(super) fn repr(&self, py: Python<'_>, class: &str) -> PyResult<String> {
+        Ok(format!(
+            "{class}(url={}, auth_realm={}, client_id={})",
+            quoted(py, &self.url)?,
+            quoted(py, &self.auth_realm)?,
+            quoted(py, &self.client_id)?
+        ))
     }
 }
 
@@ -89,48 +235,24 @@ impl KeycloakAdmin {
         timeout: Option<f64>,
         ca_file: Option<PathBuf>,
     ) -> PyResult<Self> {
-        let credentials = match (username, password, client_secret) {
-            (Some(username), Some(password), None) => {
-                let mut credentials = AdminCredentials::password(username, "");
-                if let AdminCredentials::Password { password: slot, client_id: via, .. } = &mut credentials {
-                    *slot = secret_arg(password, "password")?;
-                    if let Some(client_id) = client_id {
-                        *via = client_id;
-                    }
-                }
-                credentials
-            }
-            (None, None, Some(secret)) if client_id.is_some() => AdminCredentials::ClientCredentials {
-                client_id: client_id.unwrap_or_default(),
-                client_secret: secret_arg(secret, "client_secret")?,
-            },
-            _ => {
-                return Err(to_pyerr(Error::invalid_input(
-                    "KeycloakAdmin.connect: pass username= and password= (password grant, through client_id= or \
-                     admin-cli), or client_id= and client_secret= (client-credentials grant)",
-                )));
-            }
-        };
-        let mut connection = KeycloakConnection::new(url, credentials);
-        connection.auth_realm = auth_realm.to_owned();
-        connection.timeout = seconds("timeout", timeout, connection.timeout)?;
-        connection.ca_file = ca_file;
-        let admin = block_on(py, keycloak::KeycloakAdmin::connect(connection.clone()))?;
-        Ok(Self {
-            url: admin.url().to_owned(),
-            auth_realm: connection.auth_realm,
-            client_id: match &connection.credentials {
-                AdminCredentials::Password { client_id, .. }
-                | AdminCredentials::ClientCredentials { client_id, .. } => client_id.clone(),
-            },
-            admin: Mutex::new(Some(Arc::new(admin))),
-        })
+        let connection = connection_of(
+            "KeycloakAdmin",
+            url,
+            username,
+            password,
+            client_id,
+            client_secret,
+            auth_realm,
+            timeout,
+            ca_file,
+        )?;
+        block_on(py, Client::connect("KeycloakAdmin", connection)).map(Self)
     }
 
     /// Keycloak's base URL.
     #[getter]
     fn url(&self) -> &str {
-        &self.url
+        self.0.url()
     }
 
     /// Creates the realm `name` when missing, else aligns `enabled` and `display_name` (left
@@ -146,15 +268,12 @@ impl KeycloakAdmin {
         display_name: Option<String>,
         enabled: bool,
     ) -> PyResult<bool> {
-        let admin = self.admin()?;
-        let spec = RealmSpec { realm: name, display_name, enabled };
-        block_on(py, async move { admin.ensure_realm(&spec).await })
+        block_on(py, self.0.ensure_realm(name, display_name, enabled)?)
     }
 
     /// Deletes the realm `name` (with everything in it); returns whether it existed.
     fn delete_realm(&self, py: Python<'_>, name: String) -> PyResult<bool> {
-        let admin = self.admin()?;
-        block_on(py, async move { admin.delete_realm(&name).await })
+        block_on(py, self.0.delete_realm(name)?)
     }
 
     /// Makes the OAuth client match `spec`, the JSON form of the CLI's client spec: `{"realm",
@@ -168,40 +287,30 @@ impl KeycloakAdmin {
     /// Keycloak refuses, `NotFoundError` when the realm is missing and `ensureRealm` is off,
     /// `ForbiddenError`, `UnauthorizedError`, `UnavailableError`, `OperationTimeoutError`.
     fn ensure_client(&self, py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<EnsuredClient> {
-        let value = from_py(spec, "spec")?;
-        let spec: OAuthClientSpec = from_value(&value, "OAuth client spec")?;
-        let admin = self.admin()?;
-        let ensured = block_on(py, async { admin.ensure_client(&spec).await.map_err(scrubbed(&value)) })?;
-        EnsuredClient::new(py, ensured)
+        block_on(py, self.0.ensure_client(spec)?)
     }
 
     /// The current secret of the client `client_id` of `realm`. Raises `NotFoundError` when
     /// there is no such client.
     fn client_secret(&self, py: Python<'_>, realm: String, client_id: String) -> PyResult<Secret> {
-        let admin = self.admin()?;
-        block_on(py, async move { admin.client_secret(&realm, &client_id).await }).map(Secret::new)
+        block_on(py, self.0.client_secret(realm, client_id)?)
     }
 
     /// Makes Keycloak generate a new secret for the client; the old one stops working at once.
     /// Raises `NotFoundError` when there is no such client.
     fn rotate_secret(&self, py: Python<'_>, realm: String, client_id: String) -> PyResult<RotatedSecret> {
-        let admin = self.admin()?;
-        let rotated = block_on(py, async move { admin.rotate_secret(&realm, &client_id).await })?;
-        RotatedSecret::new(py, rotated)
+        block_on(py, self.0.rotate_secret(realm, client_id)?)
     }
 
     /// Deletes the client; returns whether it existed.
     fn delete_client(&self, py: Python<'_>, realm: String, client_id: String) -> PyResult<bool> {
-        let admin = self.admin()?;
-        block_on(py, async move { admin.delete_client(&realm, &client_id).await })
+        block_on(py, self.0.delete_client(realm, client_id)?)
     }
 
     /// Creates the top-level group `name` of `realm` when missing. Returns `{id, name, created}`.
     /// Raises `InvalidInputError` for a bad name, and the usual errors.
     fn ensure_group<'py>(&self, py: Python<'py>, realm: String, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let admin = self.admin()?;
-        let group = block_on(py, async move { admin.ensure_group(&realm, &name).await })?;
-        to_py(py, &group)
+        block_on(py, self.0.ensure_group(realm, name)?)?.into_pyobject(py)
     }
 
     /// Creates the user of `spec` in `realm` when missing (with its initial password), else
@@ -217,17 +326,13 @@ impl KeycloakAdmin {
         realm: String,
         spec: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let value = from_py(spec, "spec")?;
-        let spec: UserSpec = from_value(&value, "user spec")?;
-        let admin = self.admin()?;
-        let user = block_on(py, async { admin.ensure_user(&realm, &spec).await.map_err(scrubbed(&value)) })?;
-        to_py(py, &user)
+        block_on(py, self.0.ensure_user(realm, spec)?)?.into_pyobject(py)
     }
 
     /// Closes the client; later calls raise `ConflictError`. Closing twice is harmless; calls
     /// already running finish first.
     fn close(&self) {
-        drop_in_runtime(self.admin.lock().unwrap_or_else(PoisonError::into_inner).take());
+        self.0.close();
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -249,17 +354,6 @@ impl KeycloakAdmin {
     /// `KeycloakAdmin(url='https://keycloak.example.com/', auth_realm='master',
     /// client_id='admin-cli')`; never a password or secret.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "KeycloakAdmin(url={}, auth_realm={}, client_id={})",
-            quoted(py, &self.url)?,
-            quoted(py, &self.auth_realm)?,
-            quoted(py, &self.client_id)?
-        ))
-    }
-}
-
-impl Drop for KeycloakAdmin {
-    fn drop(&mut self) {
-        drop_in_runtime(self.admin.get_mut().unwrap_or_else(PoisonError::into_inner).take());
+        self.0.repr(py, "KeycloakAdmin")
     }
 }

@@ -11,15 +11,11 @@ use crate::secret::Secret;
 /// Keycloak's internal `id`, whether it was `created` now, whether anything `changed` (and
 /// `changes`: which fields; never values), and its `secret`.
 #[pyclass(module = "trino_platform", frozen)]
-pub(crate) struct EnsuredClient {
-    ensured: keycloak::EnsuredClient,
-    secret: Py<Secret>,
-}
+pub(crate) struct EnsuredClient(keycloak::EnsuredClient);
 
-impl EnsuredClient {
-    pub(crate) fn new(py: Python<'_>, ensured: keycloak::EnsuredClient) -> PyResult<Self> {
-        let secret = Py::new(py, Secret::new(ensured.secret.clone()))?;
-        Ok(Self { ensured, secret })
+impl From<keycloak::EnsuredClient> for EnsuredClient {
+    fn from(ensured: keycloak::EnsuredClient) -> Self {
+        Self(ensured)
     }
 }
 
@@ -28,55 +24,55 @@ impl EnsuredClient {
     /// The realm.
     #[getter]
     fn realm(&self) -> &str {
-        &self.ensured.realm
+        &self.0.realm
     }
 
     /// The client id (`clientId`).
     #[getter]
     fn client_id(&self) -> &str {
-        &self.ensured.client_id
+        &self.0.client_id
     }
 
     /// Keycloak's internal id of the client.
     #[getter]
     fn id(&self) -> &str {
-        &self.ensured.id
+        &self.0.id
     }
 
     /// Whether the client was created now.
     #[getter]
     fn created(&self) -> bool {
-        self.ensured.created
+        self.0.created
     }
 
     /// Whether anything changed (realm, client, mappers or secret).
     #[getter]
     fn changed(&self) -> bool {
-        self.ensured.changed
+        self.0.changed
     }
 
     /// What changed, by field (`created`, `realm`, `redirectUris`, `mapper groups created`,
     /// `secret`, ...); empty when nothing did.
     #[getter]
     fn changes(&self) -> Vec<String> {
-        self.ensured.changes.clone()
+        self.0.changes.clone()
     }
 
     /// The client secret (for the `${ENV:...}` variable of Trino's `client-secret`).
     #[getter]
-    fn secret(&self, py: Python<'_>) -> Py<Secret> {
-        self.secret.clone_ref(py)
+    fn secret(&self) -> Secret {
+        Secret::new(self.0.secret.clone())
     }
 
     /// The JSON form, without the secret: `{realm, clientId, id, created, changed, changes}`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.ensured)
+        to_py(py, &self.0)
     }
 
     /// `EnsuredClient(realm='platform', client_id='trino', id='...', created=True,
     /// changed=True, changes=['realm', 'created'], secret=Secret('***'))`.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let e = &self.ensured;
+        let e = &self.0;
         let changes = e.changes.iter().map(|c| quoted(py, c)).collect::<PyResult<Vec<_>>>()?;
         Ok(format!(
             "EnsuredClient(realm={}, client_id={}, id={}, created={}, changed={}, changes=[{}], secret=Secret('***'))",
@@ -93,15 +89,11 @@ impl EnsuredClient {
 /// A new client secret, from `KeycloakAdmin.rotate_secret` (immutable): `realm`, `client_id`,
 /// Keycloak's internal `id` and the new `secret` (the old one no longer works).
 #[pyclass(module = "trino_platform", frozen)]
-pub(crate) struct RotatedSecret {
-    rotated: keycloak::RotatedSecret,
-    secret: Py<Secret>,
-}
+pub(crate) struct RotatedSecret(keycloak::RotatedSecret);
 
-impl RotatedSecret {
-    pub(crate) fn new(py: Python<'_>, rotated: keycloak::RotatedSecret) -> PyResult<Self> {
-        let secret = Py::new(py, Secret::new(rotated.secret.clone()))?;
-        Ok(Self { rotated, secret })
+impl From<keycloak::RotatedSecret> for RotatedSecret {
+    fn from(rotated: keycloak::RotatedSecret) -> Self {
+        Self(rotated)
     }
 }
 
@@ -110,35 +102,35 @@ impl RotatedSecret {
     /// The realm.
     #[getter]
     fn realm(&self) -> &str {
-        &self.rotated.realm
+        &self.0.realm
     }
 
     /// The client id (`clientId`).
     #[getter]
     fn client_id(&self) -> &str {
-        &self.rotated.client_id
+        &self.0.client_id
     }
 
     /// Keycloak's internal id of the client.
     #[getter]
     fn id(&self) -> &str {
-        &self.rotated.id
+        &self.0.id
     }
 
     /// The new secret.
     #[getter]
-    fn secret(&self, py: Python<'_>) -> Py<Secret> {
-        self.secret.clone_ref(py)
+    fn secret(&self) -> Secret {
+        Secret::new(self.0.secret.clone())
     }
 
     /// The JSON form, without the secret: `{realm, clientId, id}`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.rotated)
+        to_py(py, &self.0)
     }
 
     /// `RotatedSecret(realm='platform', client_id='trino', id='...', secret=Secret('***'))`.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let r = &self.rotated;
+        let r = &self.0;
         Ok(format!(
             "RotatedSecret(realm={}, client_id={}, id={}, secret=Secret('***'))",
             quoted(py, &r.realm)?,

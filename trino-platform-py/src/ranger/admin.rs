@@ -1,18 +1,19 @@
 //! `RangerAdmin`: the core's client of Ranger Admin's public v2 REST API and of the plugin's
-//! policy download, synchronous, with the GIL released while it waits for Ranger.
+//! policy download, synchronous, with the GIL released while it waits for Ranger; and what
+//! `AsyncRangerAdmin` shares with it.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use secrecy::SecretString;
 use serde_json::Value;
 use trino_platform::ranger::{self, RangerAdminConfig, RangerSetupSpec};
-use trino_platform::{Error, ErrorKind};
+use trino_platform::{Error, ErrorKind, Result};
 
 use crate::errors::to_pyerr;
 use crate::json::{from_py, to_py};
-use crate::release::drop_in_runtime;
+use crate::release::Handle;
 use crate::routing::quoted;
 use crate::runtime::{block_on, runtime};
 use crate::secret::secret_arg;
@@ -24,24 +25,79 @@ use crate::specs::{from_value, redact, seconds};
 /// RangerAdmin.connect(...) as admin:`, which closes the client on exit. Connecting makes no
 /// request: a Ranger Admin that cannot be reached shows at the first call (`UnavailableError`).
 /// Every method blocks until Ranger answers, with the GIL released. Thread-safe.
+/// `AsyncRangerAdmin` is the same for asyncio.
 #[pyclass(module = "trino_platform", frozen)]
-pub(crate) struct RangerAdmin {
-    /// `None` once closed.
-    admin: Mutex<Option<ranger::RangerAdmin>>,
+pub(crate) struct RangerAdmin(pub(super) Client);
+
+/// A client of one Ranger Admin as `RangerAdmin` and `AsyncRangerAdmin` hold it.
+pub(crate) struct Client {
+    admin: Handle<ranger::RangerAdmin>,
     url: String,
     username: String,
 }
 
-impl RangerAdmin {
-    /// The core client, or `ConflictError` once closed.
-    fn admin(&self) -> PyResult<ranger::RangerAdmin> {
-        self.admin.lock().unwrap_or_else(PoisonError::into_inner).clone().ok_or_else(|| {
-            to_pyerr(Error::new(
-                ErrorKind::Conflict,
-                format!("the RangerAdmin of {} is closed; connect again with RangerAdmin.connect", self.url),
-            ))
-        })
+impl Client {
+    /// Builds the client of `connect`'s arguments (inside the runtime its connections will
+    /// live on; no request). `class` names the Python class, for the message of a closed one.
+    pub(super) fn connect(
+        class: &str,
+        url: &str,
+        username: String,
+        password: &Bound<'_, PyAny>,
+        timeout: Option<f64>,
+        ca_certificates_pem: Option<String>,
+    ) -> PyResult<Self> {
+        let defaults = RangerAdminConfig::new("", "", SecretString::from(""));
+        let config = RangerAdminConfig {
+            url: url.to_owned(),
+            username,
+            password: secret_arg(password, "password")?,
+            timeout: seconds("timeout", timeout, defaults.timeout)?,
+            ca_certificates_pem,
+        };
+        let _guard = runtime().map_err(to_pyerr)?.enter();
+        let admin = ranger::RangerAdmin::connect(&config).map_err(to_pyerr)?;
+        let url = admin.url().to_owned();
+        let closed = format!("the {class} of {url} is closed; connect again with {class}.connect");
+        Ok(Self { admin: Handle::new(Arc::new(admin), closed), url, username: config.username })
     }
+
+    /// The core client, or `ConflictError` once closed.
+    pub(super) fn admin(&self) -> PyResult<Arc<ranger::RangerAdmin>> {
+        self.admin.get()
+    }
+
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub(super) fn close(&self) {
+        self.admin.close();
+    }
+
+    /// `RangerAdmin(url='http://ranger-admin:6080/', username='admin')` (`class` names the
+    /// Python class); never the password.
+    pub(super) fn repr(&self, py: Python<'_>, class: &str) -> PyResult<String> {
+        Ok(format!("{class}(url={}, username={})", quoted(py, &self.url)?, quoted(py, &self.username)?))
+    }
+}
+
+/// The setup spec of `ensure` and its JSON form (for cutting its secrets from messages).
+pub(super) fn setup_spec(spec: &Bound<'_, PyAny>) -> PyResult<(RangerSetupSpec, Value)> {
+    let value: Value = from_py(spec, "spec")?;
+    Ok((from_value(&value, "Ranger setup spec")?, value))
+}
+
+/// Converges `spec` and returns the report's JSON form with `changed` added; messages never
+/// show the spec's secrets.
+pub(super) async fn ensure(admin: Arc<ranger::RangerAdmin>, spec: RangerSetupSpec, value: Value) -> Result<Value> {
+    let report = admin.ensure(&spec).await.map_err(|e| Error::new(e.kind(), redact(e.message(), &value)))?;
+    let mut out = serde_json::to_value(&report)
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot convert a result for Python: {e}")))?;
+    if let Value::Object(map) = &mut out {
+        map.insert("changed".to_owned(), Value::Bool(report.changed()));
+    }
+    Ok(out)
 }
 
 #[pymethods]
@@ -63,24 +119,13 @@ impl RangerAdmin {
         timeout: Option<f64>,
         ca_certificates_pem: Option<String>,
     ) -> PyResult<Self> {
-        let defaults = RangerAdminConfig::new("", "", SecretString::from(""));
-        let config = RangerAdminConfig {
-            url: url.to_owned(),
-            username,
-            password: secret_arg(password, "password")?,
-            timeout: seconds("timeout", timeout, defaults.timeout)?,
-            ca_certificates_pem,
-        };
-        // The HTTP client is built inside the runtime its connections will live on.
-        let _guard = runtime().map_err(to_pyerr)?.enter();
-        let admin = ranger::RangerAdmin::connect(&config).map_err(to_pyerr)?;
-        Ok(Self { url: admin.url().to_owned(), username: config.username, admin: Mutex::new(Some(admin)) })
+        Client::connect("RangerAdmin", url, username, password, timeout, ca_certificates_pem).map(Self)
     }
 
     /// Ranger Admin's base URL.
     #[getter]
     fn url(&self) -> &str {
-        &self.url
+        self.0.url()
     }
 
     /// Converges a whole setup: the Trino service, the baseline policies Trino needs under
@@ -96,16 +141,9 @@ impl RangerAdmin {
     /// the field; never the password), `UnauthorizedError`, `ForbiddenError`, `ConflictError`
     /// (a service of another type has the name), `UnavailableError`, `OperationTimeoutError`.
     fn ensure<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let value: Value = from_py(spec, "spec")?;
-        let spec: RangerSetupSpec = from_value(&value, "Ranger setup spec")?;
-        let admin = self.admin()?;
-        let report = block_on(py, async {
-            admin.ensure(&spec).await.map_err(|e| Error::new(e.kind(), redact(e.message(), &value)))
-        })?;
-        let changed = report.changed();
-        let out = to_py(py, &report)?;
-        out.set_item("changed", changed)?;
-        Ok(out)
+        let (spec, value) = setup_spec(spec)?;
+        let admin = self.0.admin()?;
+        to_py(py, &block_on(py, ensure(admin, spec, value))?)
     }
 
     /// Downloads the service's policies the way the plugin does (the authenticated download
@@ -123,14 +161,14 @@ impl RangerAdmin {
         service: &str,
         last_known_version: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let admin = self.admin()?;
+        let admin = self.0.admin()?;
         let policies = block_on(py, admin.download_policies(service, last_known_version))?;
         to_py(py, &policies)
     }
 
     /// Closes the client; later calls raise `ConflictError`. Closing twice is harmless.
     fn close(&self) {
-        drop_in_runtime(self.admin.lock().unwrap_or_else(PoisonError::into_inner).take());
+        self.0.close();
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -151,12 +189,6 @@ impl RangerAdmin {
 
     /// `RangerAdmin(url='http://ranger-admin:6080/', username='admin')`; never the password.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("RangerAdmin(url={}, username={})", quoted(py, &self.url)?, quoted(py, &self.username)?))
-    }
-}
-
-impl Drop for RangerAdmin {
-    fn drop(&mut self) {
-        drop_in_runtime(self.admin.get_mut().unwrap_or_else(PoisonError::into_inner).take());
+        self.0.repr(py, "RangerAdmin")
     }
 }

@@ -1,11 +1,13 @@
 //! The routing engine of `trino-platform-core` (`trino_platform::routing`) as Python classes:
-//! `RoutingRules` (typed rules and trino-gateway rule import), `Router` (group choice, cluster
-//! selection, sticky routes), `RouteDecision`, `ClusterStatus` and `ClusterView`.
+//! `RoutingRules` (typed rules and trino-gateway rule import), `Router` and `AsyncRouter` (group
+//! choice, cluster selection, sticky routes), `RouteDecision`, `ClusterStatus` and `ClusterView`.
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+mod aio;
 mod decision;
+mod engine;
 mod router;
 mod rules;
 mod status;
@@ -14,6 +16,7 @@ mod status;
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rules::RoutingRules>()?;
     m.add_class::<router::Router>()?;
+    m.add_class::<aio::AsyncRouter>()?;
     m.add_class::<decision::RouteDecision>()?;
     m.add_class::<status::ClusterStatus>()?;
     m.add_class::<status::ClusterView>()?;
