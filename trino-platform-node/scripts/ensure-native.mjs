@@ -3,9 +3,9 @@
 // `ci` cargo profile) when it is missing or does not load. Needs Rust (cargo) on PATH.
 //
 // With this package's devDependencies installed it runs `npm run build` (napi build, which also
-// regenerates index.js / index.d.ts). Installed as a dependency it has no @napi-rs/cli, so it
-// runs cargo itself and copies the library to the file index.js loads; the committed index.js /
-// index.d.ts already match the sources.
+// regenerates native.js / native.d.ts). Installed as a dependency it has no @napi-rs/cli, so it
+// runs cargo itself and copies the library to the file native.js loads; the committed
+// native.js / native.d.ts already match the sources.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync } from 'node:fs'
 import { createRequire } from 'node:module'

@@ -13,6 +13,7 @@ use trino_platform::gateway::{self, GatewayConfig};
 use trino_platform::{Error, Result};
 
 use crate::error::settle;
+use crate::route::ClusterView;
 
 /// Where `Gateway.start` reads its configuration: exactly one of the two fields.
 #[napi(object)]
@@ -116,6 +117,16 @@ impl Gateway {
             }
             format!("http://{addr}")
         })
+    }
+
+    /// Every cluster the gateway routes to, with the health and load its probes last saw (the
+    /// `healthy`, `queued` and `running` of `GET /api/v1/clusters`) and its requests in flight,
+    /// sorted by name: its registrations as of the last refresh from the store (every
+    /// `health.interval`, and at once after a change through the admin API). Empty once stopped.
+    #[napi]
+    pub fn clusters(&self) -> Vec<ClusterView> {
+        let router = lock(&self.running).as_ref().map(|r| Arc::clone(r.gateway.router()));
+        router.map(|router| router.clusters().into_iter().map(ClusterView::from).collect()).unwrap_or_default()
     }
 
     /// Stops the gateway gracefully: stops accepting connections, lets in-flight requests

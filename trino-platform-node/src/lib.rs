@@ -1,10 +1,15 @@
 //! Node.js binding of trino-platform: the npm package `trino-platform` (the cluster registry,
-//! the routing engine, the embedded Trino Gateway and the S3 exchange bucket).
+//! the routing engine, the embedded Trino Gateway, the S3 exchange bucket, Ranger and
+//! Keycloak).
 //!
 //! A thin layer over the core crate: it converts between JavaScript objects and the core's
 //! validated types and maps every core error onto a JavaScript `Error` whose `code` is the
 //! [`ErrorKind`](trino_platform::ErrorKind) name. Everything else (validation, defaults, SQL)
 //! lives in the core, so this binding, the Python one and the Rust API behave the same.
+//!
+//! napi generates `native.js` (the loader) and `native.d.ts` (the typings, from these doc
+//! comments) from this crate; the hand-written `index.js` / `index.d.ts` re-export them and add
+//! what only JavaScript can express (async iterators over listings).
 //!
 //! | file | what it holds |
 //! |---|---|
@@ -16,9 +21,9 @@
 //! | `router.rs` | the `Router` class, one method per core `Router` operation |
 //! | `gateway.rs` | the `Gateway` class: the embedded gateway server, started and stopped |
 //! | `exchange/` | `ExchangeBucketSpec` and `ExchangeBuckets`: the S3 exchange bucket (plan, ensure, describe, teardown) and its Trino files |
-//! | `input.rs` | plain objects into the core's serde types (specs and requests, read as the core reads files) |
-//! | `ranger/` | `RangerPluginConfig` (plugin files), `PolicyEngine` (evaluate, explain, masks, row filters), `RangerAdmin` |
-//! | `keycloak/` | `KeycloakAdmin` (realms, the OAuth client and its secret, users, groups), `trinoOAuth2Properties` |
+//! | `input.rs` | plain objects into the core's serde types (specs and requests, read as the core reads files), the spec classes' shared conversions, secrets kept out of messages |
+//! | `ranger/` | `RangerPluginConfig` (plugin files), `PolicyEngine` (evaluate, explain, masks, row filters), `RangerSetupSpec`, `RangerAdmin` |
+//! | `keycloak/` | `KeycloakAdmin` (realms, the OAuth client and its secret, users, groups), `OAuthClientSpec`, `TrinoOAuth2Spec`, `trinoOAuth2Properties`, `issuerUrl`, `gatewayAuthYaml` |
 
 mod cluster;
 mod error;

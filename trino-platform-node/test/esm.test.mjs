@@ -25,7 +25,7 @@ test('the ESM entry is index.mjs and re-exports the CommonJS binding', () => {
 test('index.mjs exports every value the typings declare', () => {
   // String enums (`ErrorCode`, `RouteReason`, …) are types in index.d.ts; napi also puts a
   // runtime object for each on the CommonJS side, which the typings do not declare.
-  const dts = readFileSync(fileURLToPath(new URL('../index.d.ts', import.meta.url)), 'utf8')
+  const dts = readFileSync(fileURLToPath(new URL('../native.d.ts', import.meta.url)), 'utf8')
   const types = new Set([...dts.matchAll(/^export type (\w+)/gm)].map((m) => m[1]))
   assert.ok(types.has('ErrorCode') && types.has('RouteReason'), [...types].join())
   assert.match(dts, /^export declare class Gateway /m)

@@ -186,6 +186,17 @@ describe('through the gateway to two real Trino servers', { skip: services.skip 
     )
   })
 
+  test('gateway.clusters() is what the admin API lists: registrations with health and load', () => {
+    const views = gateway.clusters()
+    assert.deepStrictEqual(
+      views.map(({ cluster: { name, proxyTo, active }, healthy }) => ({ name, proxyTo, active, healthy })),
+      servers.map(({ name, url }) => ({ name, proxyTo: url, active: true, healthy: true })),
+    )
+    for (const view of views) {
+      for (const count of [view.queued, view.running, view.inFlight]) assert.ok(Number.isInteger(count) && count >= 0, `${count}`)
+    }
+  })
+
   test('a cluster deactivated through the admin API takes no new queries', async () => {
     const deactivated = await admin('POST', '/api/v1/clusters/trino-2/deactivate')
     assert.equal(deactivated.status, 200)
@@ -203,6 +214,7 @@ describe('through the gateway to two real Trino servers', { skip: services.skip 
     const url = gateway.url
     await gateway.stop()
     assert.deepStrictEqual([gateway.url, gateway.httpAddress, gateway.httpsAddress], [null, null, null])
+    assert.deepStrictEqual(gateway.clusters(), [])
     await assert.rejects(fetch(`${url}/v1/info`), (err) => {
       assert.equal(err.cause?.code, 'ECONNREFUSED', `${err.cause ?? err}`)
       return true
@@ -226,6 +238,25 @@ describe('start', () => {
       const unrouted = await fetch(`${gateway.url}/v1/statement`, { method: 'POST', body: 'SELECT 1', headers: { 'X-Trino-User': 'test' } })
       assert.equal(unrouted.status, 503)
       assert.ok((await unrouted.json()).error, 'a Trino error document')
+    } finally {
+      await gateway.stop()
+    }
+  })
+
+  test('clusters() shows a cluster nothing answers for as unhealthy once its probes fail', async () => {
+    const closed = createServer()
+    await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const proxyTo = `http://127.0.0.1:${closed.address().port}`
+    await new Promise((resolve) => closed.close(resolve))
+    const gateway = await Gateway.start({
+      config: yaml({ clusters: [{ name: 'gone', proxyTo }], health: { interval: '200ms', timeout: '200ms', failureThreshold: 1 } }),
+    })
+    try {
+      const [view] = await eventually(() => {
+        const views = gateway.clusters()
+        return views.length === 1 && !views[0].healthy && views
+      }, 10_000, 'the probe to fail')
+      assert.deepStrictEqual([view.cluster.name, view.cluster.proxyTo, view.cluster.active, view.inFlight], ['gone', proxyTo, true, 0])
     } finally {
       await gateway.stop()
     }

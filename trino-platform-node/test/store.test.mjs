@@ -68,6 +68,50 @@ describe('error codes', () => {
   })
 })
 
+describe('clusters(): the listing as an async iterator', () => {
+  let store
+  before(async () => {
+    store = await ClusterStore.open(files.freshUrl())
+    for (const [name, routingGroup, active] of [['c', 'etl', true], ['a', 'adhoc', true], ['b', 'etl', false]]) {
+      await store.register({ name, proxyTo: `http://${name}:8080`, routingGroup, active })
+    }
+  })
+  after(() => store.close())
+
+  /** Every cluster `iterable` yields, in order. */
+  async function collect(iterable) {
+    const out = []
+    for await (const cluster of iterable) out.push(cluster)
+    return out
+  }
+
+  test('yields what list() resolves with, in its order, filter included', async () => {
+    assert.deepStrictEqual((await collect(store.clusters())).map((c) => c.name), ['a', 'b', 'c'])
+    assert.deepStrictEqual(await collect(store.clusters()), await store.list())
+    assert.deepStrictEqual(await collect(store.clusters({ routingGroup: 'etl', active: true })), await store.list({ routingGroup: 'etl', active: true }))
+    assert.deepStrictEqual(await collect(store.clusters({ routingGroup: 'etl', active: true })), [await store.get('c')])
+  })
+
+  test('is a fresh async generator per call, and may stop early', async () => {
+    const clusters = store.clusters()
+    assert.equal(clusters[Symbol.asyncIterator](), clusters)
+    assert.notEqual(store.clusters(), clusters)
+    for await (const cluster of clusters) {
+      assert.equal(cluster.name, 'a')
+      break
+    }
+    assert.deepStrictEqual(await clusters.next(), { value: undefined, done: true }, 'closed by the break')
+    assert.equal(Object.keys(store).includes('clusters'), false, 'a method, not an own property')
+  })
+
+  test('rejects with the codes list() rejects with', async () => {
+    await rejection(collect(store.clusters({ routingGroup: 'bad group' })), 'InvalidInput')
+    const closed = await ClusterStore.open(files.freshUrl())
+    await closed.close()
+    await rejection(collect(closed.clusters()), 'Unavailable')
+  })
+})
+
 /** Registers, changes and reopens: what one store wrote, the next one at `url` reads. */
 async function survivesReopen(url) {
   const first = await ClusterStore.open(url)

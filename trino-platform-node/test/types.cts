@@ -31,3 +31,14 @@ export async function exchange(workspace: string): Promise<number> {
   const torn: trino.TeardownReport = await buckets.teardown({ onProgress: (p: trino.TeardownProgress) => console.log(p.phase) })
   return report.applied.length + torn.objectsDeleted
 }
+
+export async function iterate(store: trino.ClusterStore, admin: trino.RangerAdmin): Promise<number> {
+  let count = 0
+  for await (const cluster of store.clusters({ routingGroup: 'etl' })) count += cluster.active ? 1 : 0
+  for await (const policy of admin.policies('dev_trino')) count += policy.id ?? 0
+  const spec: trino.RangerSetupSpec = trino.RangerSetupSpec.fromYaml('service: {name: s, jdbcUrl: "jdbc:trino://t:8080"}\n')
+  const report: trino.RangerSetupReport = await admin.ensure(spec)
+  const client: trino.OAuthClientSpec = trino.OAuthClientSpec.fromObject({ realm: 'r', clientId: 'c', externalUrl: 'https://t' })
+  const auth: string = trino.gatewayAuthYaml(trino.issuerUrl('https://kc', 'r'), client)
+  return count + report.policies.length + auth.length
+}

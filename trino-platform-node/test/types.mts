@@ -5,8 +5,19 @@ import native, {
   ExchangeBuckets,
   ExchangeBucketSpec,
   Gateway,
+  KeycloakAdmin,
+  OAuthClientSpec,
+  PolicyEngine,
+  RangerAdmin,
+  RangerPluginConfig,
+  RangerSetupSpec,
   Router,
   RoutingRules,
+  TrinoOAuth2Spec,
+  gatewayAuthYaml,
+  issuerUrl,
+  trinoOAuth2Properties,
+  type AccessRequest,
   type Cluster,
   type ClusterFilter,
   type ClusterStatus,
@@ -31,6 +42,20 @@ import native, {
   type TeardownProgress,
   type TeardownReport,
   type TrinoPlatformError,
+  type Decision,
+  type DecisionReason,
+  type EnsuredClient,
+  type Explanation,
+  type OAuthClientSpecObject,
+  type RangerChange,
+  type RangerFiles,
+  type RangerPluginConfigObject,
+  type RangerPolicy,
+  type RangerServicePolicies,
+  type RangerSetupReport,
+  type RangerSetupSpecObject,
+  type RotatedSecret,
+  type TrinoOAuth2SpecObject,
 } from 'trino-platform'
 
 export async function example(): Promise<Cluster[]> {
@@ -242,4 +267,113 @@ export async function exchangeMisuse(spec: ExchangeBucketSpec, buckets: Exchange
   // @ts-expect-error bucketPolicy may be null
   const statements = spec.bucketPolicy().Statement
   console.log(phase, ownership, statements)
+}
+
+export async function iterators(store: ClusterStore, admin: RangerAdmin): Promise<string[]> {
+  const names: string[] = []
+  for await (const cluster of store.clusters({ active: true })) names.push(cluster.name)
+  const all: AsyncGenerator<Cluster, void, undefined> = store.clusters()
+  const first: IteratorResult<Cluster, void> = await all.next()
+  if (!first.done) names.push(first.value.proxyTo)
+  for await (const policy of admin.policies('dev_trino')) names.push(policy.name ?? '')
+  const listed: RangerPolicy[] = await admin.listPolicies('dev_trino')
+  return names.concat(listed.map((p) => p.service ?? ''))
+}
+
+export async function iteratorMisuse(store: ClusterStore): Promise<void> {
+  // @ts-expect-error clusters() is an async iterator: for await, not for
+  for (const cluster of store.clusters()) console.log(cluster)
+  // @ts-expect-error it yields clusters, not names
+  for await (const name of store.clusters()) console.log(name.toUpperCase())
+  // @ts-expect-error the filter is a ClusterFilter
+  store.clusters({ group: 'etl' })
+}
+
+export async function ranger(): Promise<RangerSetupReport> {
+  const object: RangerPluginConfigObject = {
+    serviceName: 'dev_trino',
+    adminUrls: ['http://ranger-admin:6080'],
+    downloadAuth: { username: 'trino', password: { env: 'RANGER_PLUGIN_PASSWORD' } },
+    policyCacheDir: null,
+  }
+  const config: RangerPluginConfig = RangerPluginConfig.fromObject(object)
+  RangerPluginConfig.fromYaml('serviceName: s\nadminUrls: [http://r]\n')
+  const files: RangerFiles = config.render()
+  const secretFiles: string[] = files.files.filter((f) => f.secret).map((f) => f.path)
+
+  const engine: PolicyEngine = PolicyEngine.fromJson('[]', { superUsers: ['trino'], roles: { rangerRoles: [] } })
+  const download: RangerServicePolicies | null = await (await RangerAdmin.connect({ url: 'http://r:6080', username: 'trino', password: 'pw' })).downloadPolicies('dev_trino', 12)
+  if (download) PolicyEngine.fromPolicies(download)
+  const request: AccessRequest = { user: 'alice', groups: ['analysts'], resource: { catalog: 'delta' }, access: 'use', scope: 'selfOrDescendants' }
+  const decision: Decision = engine.evaluate(request)
+  const reason: DecisionReason = decision.reason
+  const explained: Explanation = engine.explain(request)
+  const action: Decision = engine.evaluateAction({ user: 'alice' }, { check: 'selectFromColumns', target: 'delta.s.t', columns: ['c'] })
+  const mask: string | undefined = engine.columnMask({ user: 'alice', catalog: 'd', schema: 's', table: 't', column: 'c' })?.expression
+  const filter: string | undefined = engine.rowFilter({ user: 'alice', catalog: 'd', schema: 's', table: 't' })?.expression
+  const service: string | null = engine.serviceName
+  const count: number = engine.policyCount
+
+  const admin: RangerAdmin = await RangerAdmin.connect({ url: 'http://ranger-admin:6080', username: 'admin', password: 'pw', timeout: '10s' })
+  const setup: RangerSetupSpecObject = { service: { name: 'dev_trino', jdbcUrl: 'jdbc:trino://trino:8080' }, baseline: true }
+  const spec: RangerSetupSpec = RangerSetupSpec.fromObject(setup)
+  const names: string[] = [spec.serviceName, ...spec.policyNames, String(spec.baseline)]
+  await admin.ensure(setup)
+  const report: RangerSetupReport = await admin.ensure(RangerSetupSpec.fromYaml('service: {name: s, jdbcUrl: "jdbc:trino://t:8080"}\n'))
+  const change: RangerChange = report.serviceChange
+  console.log(secretFiles, reason, explained.summary, action, mask, filter, service, count, names, change, admin.url, spec)
+  return report
+}
+
+export async function rangerMisuse(engine: PolicyEngine, admin: RangerAdmin): Promise<void> {
+  // @ts-expect-error a request needs an access type
+  engine.evaluate({ user: 'alice', resource: {} })
+  // @ts-expect-error not a Trino check
+  engine.evaluateAction({ user: 'alice' }, { check: 'selectEverything' })
+  // @ts-expect-error a download password is {env} or {value}, not a string
+  RangerPluginConfig.fromObject({ serviceName: 's', adminUrls: [], downloadAuth: { username: 'u', password: 'pw' } })
+  // @ts-expect-error a setup needs the service's jdbcUrl
+  await admin.ensure({ service: { name: 'dev_trino' } })
+  // @ts-expect-error the download may be null
+  const version: number = (await admin.downloadPolicies('dev_trino')).policyVersion
+  // @ts-expect-error policyCount is a getter
+  engine.policyCount()
+  console.log(version)
+}
+
+export async function keycloak(): Promise<string> {
+  const admin: KeycloakAdmin = await KeycloakAdmin.connect({ url: 'https://kc.example.com', username: 'admin', password: 'pw' })
+  await KeycloakAdmin.connect({ url: 'https://kc.example.com', clientId: 'platform', clientSecret: 's', authRealm: 'platform', timeout: '10s' })
+  const created: boolean = await admin.ensureRealm('platform', { displayName: 'Platform' })
+  const object: OAuthClientSpecObject = { realm: 'platform', clientId: 'trino', externalUrl: 'https://trino.example.com', serviceAccounts: true }
+  const client: OAuthClientSpec = OAuthClientSpec.fromObject(object)
+  OAuthClientSpec.fromYaml('realm: platform\nclientId: trino\nexternalUrl: https://trino.example.com\n')
+  const ensured: EnsuredClient = await admin.ensureClient(client)
+  await admin.ensureClient(object)
+  const changes: string[] = ensured.changes
+  const secret: string = await admin.clientSecret('platform', 'trino')
+  const rotated: RotatedSecret = await admin.rotateSecret('platform', 'trino')
+  const user: string[] = (await admin.ensureUser('platform', { username: 'alice', groups: ['analysts'] })).changes
+  const group: boolean = (await admin.ensureGroup('platform', 'analysts')).created
+  const deleted: boolean = (await admin.deleteClient('platform', 'trino')) && (await admin.deleteRealm('platform'))
+  const trino: TrinoOAuth2SpecObject = { issuer: issuerUrl('https://kc.example.com', 'platform'), clientId: 'trino' }
+  const properties: string = trinoOAuth2Properties(trino, 480) + trinoOAuth2Properties(TrinoOAuth2Spec.fromObject({ ...trino, trinoVersion: 476 }))
+  const version: number = TrinoOAuth2Spec.fromYaml('trinoVersion: 480\nissuer: https://kc/realms/r\nclientId: t\n').trinoVersion
+  const auth: string = gatewayAuthYaml(trino.issuer, client, { required: true, impersonators: ['service-account-superset'] })
+  console.log(created, changes, secret, rotated.secret, user, group, deleted, version, client.realm, client.clientId, client.externalUrl)
+  return properties + auth
+}
+
+export async function keycloakMisuse(admin: KeycloakAdmin): Promise<void> {
+  // @ts-expect-error a client spec needs its externalUrl
+  await admin.ensureClient({ realm: 'platform', clientId: 'trino' })
+  // @ts-expect-error ensureRealm resolves with whether anything changed
+  const realm: string = await admin.ensureRealm('platform')
+  // @ts-expect-error TrinoOAuth2Spec.fromObject needs the trinoVersion
+  TrinoOAuth2Spec.fromObject({ issuer: 'https://kc/realms/r', clientId: 'trino' })
+  // @ts-expect-error the version is a number
+  trinoOAuth2Properties({ issuer: 'https://kc/realms/r', clientId: 'trino' }, '480')
+  // @ts-expect-error required is a boolean
+  gatewayAuthYaml('https://kc/realms/r', { realm: 'r', clientId: 'trino', externalUrl: 'https://t' }, { required: 'yes' })
+  console.log(realm)
 }

@@ -10,9 +10,10 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use trino_platform::{Error, Result, keycloak};
 
+use super::client::OAuthClientSpec;
 use super::report::{EnsuredClient, EnsuredGroup, EnsuredUser, RotatedSecret};
 use crate::error::settle;
-use crate::input::from_object;
+use crate::input::{Secrets, SpecArg, from_object, spec_of};
 
 /// A logged-in client of Keycloak's Admin REST API (Keycloak 24–26): realms, the platform's
 /// OAuth client (with its audience, groups and username mappers), its secret, users and
@@ -145,18 +146,24 @@ impl KeycloakAdmin {
         settle(env, async move { admin.delete_realm(&realm).await })
     }
 
-    /// Makes the OAuth client match `spec`: creates it (with its mappers) when missing, else
-    /// updates only the managed fields that differ and repairs the mappers; sets the secret
-    /// when the spec fixes one. A second run with the same spec changes nothing
-    /// (`changed: false`). Resolves with the client's ids, what changed and its secret. Rejects
-    /// with `InvalidInput` for a bad spec (naming the field) or one Keycloak refuses,
-    /// `NotFound` when the realm is missing and `ensureRealm` is off.
-    #[napi(ts_args_type = "spec: OAuthClientSpec")]
-    pub fn ensure_client<'env>(&self, env: &'env Env, spec: Value) -> napi::Result<PromiseRaw<'env, EnsuredClient>> {
+    /// Makes the OAuth client match `spec` (an `OAuthClientSpec` or its plain object): creates
+    /// it (with its mappers) when missing, else updates only the managed fields that differ and
+    /// repairs the mappers; sets the secret when the spec fixes one. A second run with the same
+    /// spec changes nothing (`changed: false`). Resolves with the client's ids, what changed and
+    /// its secret. Rejects with `InvalidInput` for a bad spec (naming the field) or one
+    /// Keycloak refuses, `NotFound` when the realm is missing and `ensureRealm` is off. No
+    /// message holds the spec's secret.
+    #[napi(ts_args_type = "spec: OAuthClientSpec | OAuthClientSpecObject")]
+    pub fn ensure_client<'env>(
+        &self,
+        env: &'env Env,
+        spec: SpecArg<'_, OAuthClientSpec>,
+    ) -> napi::Result<PromiseRaw<'env, EnsuredClient>> {
         let admin = Arc::clone(&self.inner);
+        let spec = spec_of(env, spec);
         settle(env, async move {
-            let spec: keycloak::OAuthClientSpec = from_object("OAuth client spec", spec)?;
-            Ok(admin.ensure_client(&spec).await?.into())
+            let (spec, secrets) = spec?;
+            Ok(admin.ensure_client(&spec).await.map_err(|e| secrets.scrub(e))?.into())
         })
     }
 
@@ -200,7 +207,8 @@ impl KeycloakAdmin {
 
     /// Creates the user when missing (with its initial password), else aligns `enabled`,
     /// e-mail and names; adds the missing group memberships (creating the groups). Rejects with
-    /// `InvalidInput` for a bad spec or one Keycloak refuses.
+    /// `InvalidInput` for a bad spec (naming the field) or one Keycloak refuses; no message
+    /// holds the password.
     #[napi(ts_args_type = "realm: string, spec: KeycloakUserSpec")]
     pub fn ensure_user<'env>(
         &self,
@@ -209,9 +217,10 @@ impl KeycloakAdmin {
         spec: Value,
     ) -> napi::Result<PromiseRaw<'env, EnsuredUser>> {
         let admin = Arc::clone(&self.inner);
+        let secrets = Secrets::of(&spec);
         settle(env, async move {
             let spec: keycloak::UserSpec = from_object("user spec", spec)?;
-            Ok(admin.ensure_user(&realm, &spec).await?.into())
+            Ok(admin.ensure_user(&realm, &spec).await.map_err(|e| secrets.scrub(e))?.into())
         })
     }
 

@@ -1,6 +1,7 @@
-//! The specs `KeycloakAdmin` and `trinoOAuth2Properties` take, declared for the typings: they go
-//! to the core as JSON (see `input.rs`), so unknown or misspelt fields are refused with
-//! `InvalidInput` and defaults are the core's.
+//! The plain-object specs `KeycloakAdmin` and `trinoOAuth2Properties` take, declared for the
+//! typings (their classes are in `client.rs` and `trino.rs`): they go to the core as JSON (see
+//! `input.rs`), so unknown or misspelt fields are refused with `InvalidInput` and defaults are
+//! the core's.
 // Shapes for the typings only: their values arrive as JSON, so Rust never builds them.
 #![allow(dead_code)]
 
@@ -8,16 +9,17 @@ use std::collections::HashMap;
 
 use napi_derive::napi;
 
-/// The platform's OAuth client (of the gateway and the Trino coordinators behind it): a
-/// confidential OpenID Connect client with the standard (authorization code) flow. The fields
-/// of a YAML client spec (camelCase); `realm`, `clientId` and `externalUrl` are required.
+/// The platform's OAuth client (of the gateway and the Trino coordinators behind it), as a plain
+/// object: a confidential OpenID Connect client with the standard (authorization code) flow.
+/// The fields of a YAML client spec (camelCase); `realm`, `clientId` and `externalUrl` are
+/// required. `OAuthClientSpec.fromObject` validates one.
 ///
 /// Derived: redirect URI `{externalUrl}/oauth2/callback` (plus `extraRedirectUris`), web origin
 /// = the origin of `externalUrl`, post-logout redirect `{externalUrl}/ui/logout/logout.html`;
 /// an audience mapper for the client id (and one per `audiences` entry), a groups mapper with
 /// bare group names, and a username mapper to `preferred_username`.
 #[napi(object)]
-pub struct OAuthClientSpec {
+pub struct OAuthClientSpecObject {
     /// The realm: 1 to 255 of `A-Z a-z 0-9 _ . -`.
     pub realm: String,
     /// The client id (`clientId`, not Keycloak's internal id).
@@ -73,11 +75,11 @@ pub struct KeycloakUserSpec {
     pub enabled: Option<bool>,
 }
 
-/// What the coordinator's OAuth2 configuration says: the fields of a YAML spec (camelCase);
-/// `issuer` and `clientId` are required, and `trinoVersion` unless passed to
-/// `trinoOAuth2Properties` on its own.
+/// What the coordinator's OAuth2 configuration says, as a plain object: the fields of a YAML
+/// spec (camelCase); `issuer` and `clientId` are required, and `trinoVersion` unless passed to
+/// `trinoOAuth2Properties` on its own. `TrinoOAuth2Spec.fromObject` validates one.
 #[napi(object)]
-pub struct TrinoOAuth2Spec {
+pub struct TrinoOAuth2SpecObject {
     /// The Trino release the properties are for (436 or newer).
     pub trino_version: Option<u32>,
     /// `oauth2.issuer`: exactly the `iss` of the tokens (Keycloak: `{url}/realms/{realm}`).

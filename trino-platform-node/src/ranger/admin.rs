@@ -6,8 +6,9 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 use trino_platform::{Error, ErrorKind, ranger};
 
+use super::setup::RangerSetupSpec;
 use crate::error::settle;
-use crate::input::from_object;
+use crate::input::{SpecArg, from_object, spec_of};
 
 /// A client of Ranger Admin's public v2 REST API (HTTP Basic authentication, over rustls):
 /// it converges the Trino service, the baseline policies Trino needs and named policies
@@ -68,20 +69,41 @@ impl RangerAdmin {
         self.inner.url().to_owned()
     }
 
-    /// Converges a setup: the Trino service, the baseline policies (unless `baseline: false`)
-    /// and the named policies, creating or updating only what differs, so that a second run
-    /// changes nothing. The whole spec is validated first, so nothing is written when any part
-    /// is invalid (`InvalidInput`).
-    #[napi(ts_args_type = "spec: RangerSetupSpec")]
+    /// Converges a setup (a `RangerSetupSpec`, or its plain object): the Trino service, the
+    /// baseline policies (unless `baseline: false`) and the named policies, reading first and
+    /// creating or updating only what differs, so that a second run changes nothing. The whole
+    /// spec is validated first, so nothing is written when any part is invalid
+    /// (`InvalidInput`). Rejects with `Conflict` when a service of another type has the name or
+    /// another policy holds a named policy's resources. No message holds the lookup password.
+    #[napi(ts_args_type = "spec: RangerSetupSpec | RangerSetupSpecObject")]
     pub fn ensure<'env>(
         &self,
         env: &'env Env,
-        spec: serde_json::Value,
+        spec: SpecArg<'_, RangerSetupSpec>,
     ) -> napi::Result<PromiseRaw<'env, RangerSetupReport>> {
         let admin = self.inner.clone();
+        let spec = spec_of(env, spec);
         settle(env, async move {
-            let spec: ranger::RangerSetupSpec = from_object("Ranger setup spec", spec)?;
-            Ok(admin.ensure(&spec).await?.into())
+            let (spec, secrets) = spec?;
+            Ok(admin.ensure(&spec).await.map_err(|e| secrets.scrub(e))?.into())
+        })
+    }
+
+    /// Every policy of `service` (access, data-mask and row-filter ones), as Ranger Admin
+    /// holds them. Rejects with `NotFound` when the service does not exist. `policies(service)`
+    /// yields the same policies one at a time.
+    #[napi(ts_return_type = "Promise<RangerPolicy[]>")]
+    pub fn list_policies<'env>(
+        &self,
+        env: &'env Env,
+        service: String,
+    ) -> napi::Result<PromiseRaw<'env, serde_json::Value>> {
+        let admin = self.inner.clone();
+        settle(env, async move {
+            let policies = admin.list_policies(&service).await?;
+            serde_json::to_value(&policies).map_err(|e| {
+                Error::new(ErrorKind::Internal, format!("cannot convert the policies of {service:?}: {e}"))
+            })
         })
     }
 

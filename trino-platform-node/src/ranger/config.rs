@@ -6,6 +6,7 @@ use napi_derive::napi;
 use trino_platform::{Result, ranger};
 
 use crate::error::or_throw;
+use crate::input::{Secrets, from_object};
 
 /// The Ranger plugin configuration of a Trino coordinator: which Ranger service holds its
 /// policies, where Ranger Admin is, how policies are downloaded and cached, super users, audit
@@ -24,13 +25,18 @@ pub struct RangerPluginConfig {
 impl RangerPluginConfig {
     /// A config from its plain-object form (the fields of `RangerPluginConfigObject`, camelCase,
     /// as in a YAML config file), parsed and validated as such a file is. Properties set to
-    /// `undefined` count as absent. Throws `InvalidInput` naming the field.
+    /// `undefined` count as absent. Throws `InvalidInput` naming the field (its path, as
+    /// `downloadAuth.password`); the message never holds a password.
     #[napi(ts_args_type = "config: RangerPluginConfigObject")]
     pub fn from_object(env: &Env, config: serde_json::Value) -> napi::Result<RangerPluginConfig> {
-        or_throw(env, validated(ranger::RangerPluginConfig::from_json(&config.to_string())))
+        let secrets = Secrets::of(&config);
+        let config = from_object("Ranger plugin config", config);
+        or_throw(env, validated(config).map_err(|e| secrets.scrub(e)))
     }
 
-    /// Parses and validates a YAML (or JSON) config. Throws `InvalidInput` naming the field.
+    /// Parses and validates a YAML (or JSON) config, such as a file's text
+    /// (`fromYaml(readFileSync(path, 'utf8'))`). Throws `InvalidInput` naming the field and
+    /// line.
     #[napi]
     pub fn from_yaml(env: &Env, text: String) -> napi::Result<RangerPluginConfig> {
         or_throw(env, validated(ranger::RangerPluginConfig::from_yaml(&text)))

@@ -157,8 +157,7 @@ fn loaded(engine: ranger::PolicyEngine, options: Option<PolicyEngineOptions>) ->
     };
     let mut engine = engine.with_super_users(super_users.unwrap_or_default(), super_groups.unwrap_or_default());
     if let Some(roles) = roles {
-        // The core's roles parser, so the message is the core's.
-        engine = engine.with_roles_json(&roles.to_string())?;
+        engine = engine.with_roles(&from_object::<ranger::RangerRoles>("Ranger roles", roles)?);
     }
     Ok(PolicyEngine { inner: engine })
 }

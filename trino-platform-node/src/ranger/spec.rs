@@ -1,5 +1,6 @@
 //! The specs users write for Ranger, declared for the typings: the plugin config's object form
-//! (`RangerPluginConfig.fromObject`) and the setup `RangerAdmin.ensure` converges. They go to
+//! (`RangerPluginConfig.fromObject`) and the setup `RangerAdmin.ensure` converges
+//! (`RangerSetupSpecObject`; its class is in `setup.rs`). They go to
 //! the core as JSON (see `input.rs`), so unknown or misspelt fields are refused with
 //! `InvalidInput` and defaults are the core's.
 // Shapes for the typings only: their values arrive as JSON, so Rust never builds them.
@@ -163,10 +164,11 @@ pub struct RangerOverrides {
     pub policymgr_ssl: Option<HashMap<String, String>>,
 }
 
-/// Everything `RangerAdmin.ensure` converges: the Trino service, the baseline policies and
-/// named policies.
+/// Everything `RangerAdmin.ensure` converges, as a plain object: the fields of a YAML setup
+/// file (`trino-platform ranger ensure-service --spec`, camelCase): the Trino service, the
+/// baseline policies and named policies. `RangerSetupSpec.fromObject` validates one.
 #[napi(object)]
-pub struct RangerSetupSpec {
+pub struct RangerSetupSpecObject {
     /// The Trino service.
     pub service: RangerTrinoServiceSpec,
     /// Ensure the baseline policies Trino needs under Ranger's default deny, for every user:
