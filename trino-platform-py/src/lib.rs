@@ -41,5 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<opening::Opening>()?;
     m.add_class::<opening::Ready>()?;
     errors::register(m)?;
+    // Before the interpreter finalizes, no runtime thread may be inside Python (see `at_exit`).
+    m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(runtime::at_exit, m)?,))?;
     Ok(())
 }

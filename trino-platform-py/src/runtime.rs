@@ -3,11 +3,16 @@
 //! [`awaitable`] (the asyncio API: an `asyncio.Future` of the running event loop, resolved when
 //! the core future finishes on the runtime's worker threads).
 
+use std::cell::OnceCell;
 use std::future::Future;
-use std::sync::{Once, OnceLock};
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
+use pyo3_async_runtimes::{TaskLocals, generic};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 use trino_platform::{Error, ErrorKind};
@@ -17,9 +22,6 @@ use crate::json::to_py;
 
 /// The runtime and the id of the process that built it (a forked child has another id).
 static RUNTIME: OnceLock<Result<(u32, Runtime), String>> = OnceLock::new();
-
-/// Hands [`RUNTIME`] to pyo3-async-runtimes once, so that awaitables run where blocking calls do.
-static SHARED_WITH_ASYNCIO: Once = Once::new();
 
 /// The process-wide runtime, built on first use. Fails with `Conflict` in a process forked after
 /// the runtime was built: its worker threads and the parent's connections did not come along.
@@ -72,14 +74,96 @@ where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    let rt = runtime().map_err(to_pyerr)?;
-    SHARED_WITH_ASYNCIO.call_once(|| {
-        // Fails only when pyo3-async-runtimes already has a runtime, which only this call sets.
-        let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
-    });
+    runtime().map_err(to_pyerr)?;
     // The outcome is turned into Python objects (or the exception) where pyo3-async-runtimes
     // resolves the asyncio future, holding the GIL: never on a runtime worker.
-    pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(Outcome(future.await)) })
+    generic::future_into_py::<Bridge, _, _>(py, async move { Ok(Outcome(future.await)) })
+}
+
+/// pyo3-async-runtimes' view of [`RUNTIME`]: it spawns the awaitables' futures there, and
+/// resolves their asyncio futures from its blocking threads, each under an [`Attached`] guard.
+struct Bridge;
+
+tokio::task_local! {
+    /// The event loop (and contextvars) of the awaitable a task serves.
+    static TASK_LOCALS: OnceCell<TaskLocals>;
+}
+
+impl generic::Runtime for Bridge {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(future: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        // `awaitable` checked that the runtime is this process's before anything is spawned.
+        runtime().expect("the runtime runs in this process").spawn(future)
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        runtime().expect("the runtime runs in this process").spawn_blocking(move || {
+            if let Some(_attached) = Attached::enter() {
+                f();
+            }
+        })
+    }
+}
+
+impl generic::ContextExt for Bridge {
+    fn scope<F, R>(locals: TaskLocals, future: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        Box::pin(TASK_LOCALS.scope(OnceCell::from(locals), future))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS.try_with(|locals| locals.get().cloned()).unwrap_or_default()
+    }
+}
+
+/// Runtime threads inside Python right now (resolving an awaitable, calling a progress callback).
+static ATTACHED: AtomicUsize = AtomicUsize::new(0);
+
+/// Set by [`at_exit`]: from then on no runtime thread enters Python.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// A runtime thread's permission to enter Python, counted in [`ATTACHED`] until dropped. A thread
+/// that entered Python while the interpreter finalizes crashes the process (CPython aborts in
+/// `PyGILState_Release`), so none may once the interpreter exits.
+pub(crate) struct Attached(());
+
+impl Attached {
+    /// The permission, or `None` once the interpreter exits.
+    pub(crate) fn enter() -> Option<Self> {
+        ATTACHED.fetch_add(1, Ordering::SeqCst);
+        let attached = Self(());
+        (!EXITING.load(Ordering::SeqCst)).then_some(attached)
+    }
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        ATTACHED.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Registered with `atexit`: stops runtime threads entering Python and waits (up to 5 s, with
+/// the GIL released) for those inside to leave, before the interpreter finalizes. Awaitables
+/// still pending then are never resolved; their event loop is gone anyway.
+#[pyfunction]
+pub(crate) fn at_exit(py: Python<'_>) {
+    EXITING.store(true, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    py.detach(|| {
+        while ATTACHED.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
 }
 
 /// A core result, converted to Python when the awaitable resolves: the value, or the exception

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import types
+import typing
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Literal, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -83,3 +86,33 @@ def postgres_url() -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """The URL of a new SQLite file (in a directory that does not exist yet)."""
     return f"sqlite://{tmp_path / 'nested' / 'gateway.db'}"
+
+
+def assert_shape(value: object, expected: Any, where: str = "result") -> None:
+    """Fails unless ``value`` (a result the binding returned as plain data) has the shape the
+    stubs give it: for a ``TypedDict``, every required key, no key the stub lacks, and each
+    value's own shape; for lists, ``X | None`` and ``Literal`` their items, alternative and
+    values. This keeps the stubs in step with what the core actually returns."""
+    origin, args = typing.get_origin(expected), typing.get_args(expected)
+    if typing.is_typeddict(expected):
+        assert isinstance(value, dict), f"{where}: {value!r} is no dict"
+        required, optional = expected.__required_keys__, expected.__optional_keys__
+        assert required <= set(value), f"{where}: missing {sorted(required - set(value))}"
+        assert set(value) <= required | optional, f"{where}: not in the stub: {sorted(set(value) - required - optional)}"
+        hints = typing.get_type_hints(expected)
+        for key, item in value.items():
+            assert_shape(item, hints[key], f"{where}.{key}")
+    elif origin is list:
+        assert isinstance(value, list), f"{where}: {value!r} is no list"
+        for i, item in enumerate(value):
+            assert_shape(item, args[0], f"{where}[{i}]")
+    elif origin in (Union, types.UnionType):
+        alternatives = [a for a in args if a is not type(None)]
+        if value is None:
+            assert type(None) in args, f"{where}: None where the stub says {expected}"
+        elif len(alternatives) == 1:
+            assert_shape(value, alternatives[0], where)
+    elif origin is Literal:
+        assert value in args, f"{where}: {value!r} is none of {args}"
+    elif expected in (str, int, bool):
+        assert type(value) is expected, f"{where}: {value!r} is no {expected.__name__}"

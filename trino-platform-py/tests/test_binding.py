@@ -4,7 +4,9 @@ to run in a forked child."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,6 +18,8 @@ import pytest
 
 import trino_platform
 from trino_platform import (
+    AsyncClusterStore,
+    BackendError,
     Cluster,
     ClusterStore,
     InvalidInputError,
@@ -270,3 +274,23 @@ def test_a_forked_child_is_refused(sqlite_url: str) -> None:
             assert result.startswith("ConflictError:Conflict:") and "fork" in result, result
         # The parent goes on unharmed.
         assert [c.name for c in store.list()] == ["c"]
+
+
+def test_a_table_that_is_not_the_gateways_is_a_backend_error(tmp_path: Path) -> None:
+    """A database whose ``gateway_backend`` table someone else made (without trino-gateway's
+    columns): the store opens (its migrations create only what is missing), and the database's
+    refusal of a registration is a ``BackendError``, from either API."""
+    path = tmp_path / "foreign.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE gateway_backend (name TEXT PRIMARY KEY)")
+    with ClusterStore.open(f"sqlite://{path}") as store:
+        with pytest.raises(BackendError) as raised:
+            store.register("a", "http://a:8080")
+        assert raised.value.kind == "Backend" and "routing_group" in raised.value.message
+
+    async def main() -> None:
+        async with AsyncClusterStore.open(f"sqlite://{path}") as store:
+            with pytest.raises(BackendError):
+                await store.register("a", "http://a:8080")
+
+    asyncio.run(main())

@@ -27,17 +27,22 @@ import yaml
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
+from conftest import assert_shape
 from test_cases import ERROR_CLASSES
 from trino_platform import (
     AlreadyExistsError,
     AsyncExchangeBuckets,
     ConflictError,
+    EnsureReport,
     ExchangeBuckets,
     ExchangeBucketSpec,
     ExchangeChange,
+    ExchangeDescription,
+    ExchangePlan,
     InvalidInputError,
     OperationTimeoutError,
     TeardownProgress,
+    TeardownReport,
     TrinoPlatformError,
     UnavailableError,
 )
@@ -652,12 +657,15 @@ def test_async_buckets_ensure_plan_describe_and_tear_down(s3: Any, s3_endpoint: 
             assert repr(buckets) == f"AsyncExchangeBuckets(bucket={bucket!r})"
             assert buckets.spec is spec and buckets.bucket == bucket
             plan = await buckets.plan()
+            assert_shape(plan, ExchangePlan)
             assert plan["ownership"] == "absent" and settings(plan["changes"])[0] == "bucket"
             report = await buckets.ensure()
+            assert_shape(report, EnsureReport)
             assert report["created"] is True and settings(report["applied"]) == settings(plan["changes"])
             # Two reads at once; both see the bucket in sync.
             again, description = await asyncio.gather(buckets.plan(), buckets.describe())
             assert again["changes"] == [] and description["inSync"] is True
+            assert_shape(description, ExchangeDescription)
             seed(s3, bucket, 30)
             loop_thread = threading.get_ident()
             events: list[TeardownProgress] = []
@@ -668,6 +676,9 @@ def test_async_buckets_ensure_plan_describe_and_tear_down(s3: Any, s3_endpoint: 
                 events.append(progress)
 
             torn = await buckets.teardown(batch_size=10, progress=on_progress)
+            assert_shape(torn, TeardownReport)
+            for event in events:
+                assert_shape(event, TeardownProgress)
             assert torn == {"bucket": bucket, "existed": True, "uploadsAborted": 1, "objectsDeleted": 30, "deleted": True}
             assert threads == {loop_thread}, "progress runs on the event loop's thread"
             assert [e["objectsDeleted"] for e in events if e["phase"] == "deletingObjects" and e["objectsDeleted"]] == [

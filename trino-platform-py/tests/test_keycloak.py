@@ -26,15 +26,20 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import service_urls
+from conftest import assert_shape, service_urls
 from trino_platform import (
     AsyncKeycloakAdmin,
     ConflictError,
     EnsuredClient,
+    EnsuredClientInfo,
+    EnsuredGroup,
+    EnsuredUser,
+    ForbiddenError,
     InvalidInputError,
     KeycloakAdmin,
     NotFoundError,
     RotatedSecret,
+    RotatedSecretInfo,
     Secret,
     UnauthorizedError,
     UnavailableError,
@@ -359,6 +364,10 @@ def test_an_async_admin_ensures_clients_users_and_groups(keycloak: Keycloak, rea
                 admin.ensure_user(realm, {"username": "Carol", "password": "carol-Passw0rd-1", "groups": ["etl"]}),
             )
             assert group["name"] == "analysts" and (user["username"], user["created"]) == ("carol", True)
+            assert_shape(group, EnsuredGroup)
+            assert_shape(user, EnsuredUser)
+            assert_shape(first.to_dict(), EnsuredClientInfo)
+            assert_shape(rotated.to_dict(), RotatedSecretInfo)
             with pytest.raises(InvalidInputError, match="passwrd") as raised:
                 admin.ensure_user(realm, {"username": "bob", "passwrd": "bob-Passw0rd-1"})
             assert "bob-Passw0rd-1" not in str(raised.value)
@@ -385,3 +394,16 @@ def test_async_connect_reports_wrong_credentials_and_bad_arguments(keycloak: Key
             AsyncKeycloakAdmin.connect(keycloak.url, username="admin")
 
     asyncio.run(main())
+
+
+def test_a_user_without_admin_roles_is_forbidden(keycloak: Keycloak, admin: KeycloakAdmin, realm: str) -> None:
+    """A user of a realm of its own logs in to the admin API through that realm's ``admin-cli``
+    (Keycloak lets them) but holds no admin role: Keycloak answers 403, a ``ForbiddenError``."""
+    admin.ensure_realm(realm)
+    profile = {"email": "nobody@example.com", "firstName": "No", "lastName": "Body"}
+    admin.ensure_user(realm, {"username": "nobody", "password": "nobody-Passw0rd-1", **profile})
+    with KeycloakAdmin.connect(keycloak.url, username="nobody", password="nobody-Passw0rd-1", auth_realm=realm) as weak:
+        with pytest.raises(ForbiddenError) as raised:
+            weak.ensure_realm(f"{realm}-other")
+        assert isinstance(raised.value, PermissionError) and raised.value.kind == "Forbidden"
+        assert "nobody-Passw0rd-1" not in str(raised.value)

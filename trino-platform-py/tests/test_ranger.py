@@ -19,17 +19,21 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import assert_shape
 from test_cases import ERROR_CLASSES, kwargs
 from trino_platform import (
     AsyncRangerAdmin,
+    ColumnMask,
     ConflictError,
     Decision,
+    Explanation,
     InvalidInputError,
     OperationTimeoutError,
     PolicyEngine,
     RangerAdmin,
     RangerPluginConfig,
     RenderedFile,
+    RowFilter,
     Secret,
     TrinoPlatformError,
     UnavailableError,
@@ -160,7 +164,9 @@ def test_decisions_and_explanations_are_the_cores_json() -> None:
         "policyPriority": "override",
         "reason": "allowItem",
     }
+    assert_shape(decision, Decision)
     explanation = engine.explain(select("eve", ["staff", "contractors"], "delta", "sales", "orders", "id"))
+    assert_shape(explanation, Explanation)
     assert [(s.get("policyId"), s["outcome"]) for s in explanation["steps"]] == [
         (3, "resourceNotMatched"),
         (2, "resourceNotMatched"),
@@ -246,6 +252,9 @@ def test_checks_masks_and_filters_take_keyword_arguments() -> None:
         "expression": "cast(to_hex(sha256(to_utf8(email))) as varchar)",
     }
     assert engine.column_mask("alice", column="name", **where) is None
+    assert_shape(engine.column_mask("alice", column="email", **where), ColumnMask)
+    assert_shape(engine.row_filter("ursula", groups=["eu"], **where), RowFilter)
+    assert_shape(engine.evaluate_action("executeQuery", "20260101_120000_00001_abcde", user="bob"), Decision)
     assert engine.row_filter("ursula", groups=["eu"], **where) == {
         "policyId": 8,
         "policyName": "eu rows",

@@ -67,10 +67,13 @@ the same methods returning awaitables; both run on one runtime, so neither block
     from trino_platform import AsyncClusterStore, AsyncKeycloakAdmin
 
     async def main() -> None:
-        async with AsyncClusterStore.open(url) as store, AsyncKeycloakAdmin.connect(kc, username="admin", password=pw) as kc:
-            cluster, client = await asyncio.gather(
+        async with AsyncClusterStore.open(url) as store, AsyncKeycloakAdmin.connect(
+            "https://keycloak.example.com", username="admin", password=pw
+        ) as kc:
+            cluster, client = await asyncio.gather(  # both at once
                 store.register("trino-1", "http://trino-1:8080"),
-                kc.ensure_client({"realm": "platform", "clientId": "trino", "externalUrl": "https://trino.example.com"}),
+                kc.ensure_client({"realm": "platform", "clientId": "trino",
+                                  "externalUrl": "https://trino.example.com"}),
             )
             async for c in store.iter(active=True):
                 print(c.name)

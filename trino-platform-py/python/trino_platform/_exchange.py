@@ -52,6 +52,8 @@ class EnsureReport(TypedDict):
 
 
 class EncryptionState(TypedDict):
+    """A bucket's default encryption, as S3 reports it."""
+
     algorithm: str
     """``AES256`` (SSE-S3), ``aws:kms`` (SSE-KMS), ``aws:kms:dsse``."""
     kmsKeyId: str | None
@@ -59,6 +61,8 @@ class EncryptionState(TypedDict):
 
 
 class PublicAccessBlockState(TypedDict):
+    """A bucket's public access block, as S3 reports it."""
+
     blockPublicAcls: bool
     ignorePublicAcls: bool
     blockPublicPolicy: bool
@@ -66,6 +70,8 @@ class PublicAccessBlockState(TypedDict):
 
 
 class LifecycleRuleState(TypedDict):
+    """One lifecycle rule of a bucket, as S3 reports it."""
+
     id: str | None
     enabled: bool
     prefix: str | None

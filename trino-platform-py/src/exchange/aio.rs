@@ -12,7 +12,7 @@ use super::buckets::{Connected, client_options, teardown_options};
 use super::spec::ExchangeBucketSpec;
 use crate::json::to_py;
 use crate::opening::{Opening, Ready};
-use crate::runtime::{Json, Raised, awaitable};
+use crate::runtime::{Attached, Json, Raised, awaitable};
 
 const CLASS: &str = "AsyncExchangeBuckets";
 
@@ -50,6 +50,7 @@ impl Relay {
             return;
         }
         let relay = Arc::clone(self);
+        let Some(_attached) = Attached::enter() else { return self.stop.notify_one() };
         let scheduled = Python::attach(|py| -> PyResult<()> {
             let call = PyCFunction::new_closure(py, None, None, move |args, _| -> PyResult<()> {
                 if !relay.failed()
@@ -72,6 +73,7 @@ impl Relay {
     async fn drain(&self) {
         let (done, ran) = oneshot::channel::<()>();
         let done = Mutex::new(Some(done));
+        let Some(attached) = Attached::enter() else { return };
         let scheduled = Python::attach(|py| -> PyResult<()> {
             let mark = PyCFunction::new_closure(py, None, None, move |_, _| {
                 if let Some(done) = done.lock().unwrap_or_else(PoisonError::into_inner).take() {
@@ -81,6 +83,7 @@ impl Relay {
             self.event_loop.call_method1(py, "call_soon_threadsafe", (mark,))?;
             Ok(())
         });
+        drop(attached);
         if scheduled.is_ok() {
             // Err: the loop dropped the mark without running it (closed); nothing more will run.
             let _ = ran.await;
