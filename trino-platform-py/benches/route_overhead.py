@@ -10,18 +10,23 @@ Build the module optimised first (``--profile ci`` is unoptimised), then run::
     maturin develop --release -m trino-platform-py/Cargo.toml
     python trino-platform-py/benches/route_overhead.py
 
-Prints the median nanoseconds per call of each benchmark over ``--repeat`` timings.
+Prints the median nanoseconds per call of each benchmark over ``--repeat`` timings. The last
+two lines time ``AsyncRouter.route`` on the same rules and clusters, awaited one after another
+in one event loop: the binding's cost plus an asyncio future resolved from the runtime's thread.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import tempfile
+import time
 import timeit
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from trino_platform import ClusterStore, Router, RoutingRules
+from trino_platform import AsyncRouter, ClusterStore, Router, RoutingRules
 
 #: The benchmark request's headers (the core benchmark's `request()`).
 HEADERS = {
@@ -84,6 +89,33 @@ def main() -> None:
     ]
     for name, stmt in benchmarks:
         print(f"{name}: {median_ns(stmt, namespace, args.repeat):.0f} ns per call (median of {args.repeat})")
+
+    async_router = AsyncRouter()
+    async_router.set_rules(rules)
+    async_router.set_clusters(view.cluster for view in router.clusters())
+    async_router.record_query("20260101_120000_00001_abcde", decision.cluster.name)
+    for name, call in [
+        ("async_router.route/new_query_100_rules", lambda: async_router.route("POST", "/v1/statement", headers=HEADERS)),
+        ("async_router.route/follow_up", lambda: async_router.route("GET", FOLLOW_UP)),
+    ]:
+        print(f"{name}: {median_await_ns(call, args.repeat):.0f} ns per await (median of {args.repeat})")
+
+
+def median_await_ns(call: Callable[[], Awaitable[object]], repeat: int, number: int = 2000) -> float:
+    """The median nanoseconds per ``await call()`` over ``repeat`` runs of ``number`` awaits."""
+
+    async def timings() -> list[float]:
+        for _ in range(200):  # warm up
+            await call()
+        runs = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            for _ in range(number):
+                await call()
+            runs.append((time.perf_counter() - began) / number * 1e9)
+        return runs
+
+    return statistics.median(asyncio.run(timings()))
 
 
 if __name__ == "__main__":
