@@ -51,15 +51,32 @@ pub(crate) fn in_owner_process() -> bool {
     matches!(RUNTIME.get(), Some(Ok((pid, _))) if *pid == std::process::id())
 }
 
+/// How often a blocking call checks for a signal (Ctrl-C) while it waits.
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
 /// Runs `future` to completion on the runtime with the GIL released, mapping a failure to the
-/// exception of its kind.
+/// exception of its kind. While it waits, it checks Python's signal handlers every 100 ms: a
+/// `KeyboardInterrupt` (or another handler's exception) drops the future, which stops the core
+/// call at its next await, and is raised instead.
 pub(crate) fn block_on<T, F>(py: Python<'_>, future: F) -> PyResult<T>
 where
     F: Future<Output = Result<T, Error>> + Send,
     T: Send,
 {
     let rt = runtime().map_err(to_pyerr)?;
-    py.detach(|| rt.block_on(future)).map_err(to_pyerr)
+    let outcome: PyResult<Result<T, Error>> = py.detach(|| {
+        rt.block_on(async {
+            let mut future = std::pin::pin!(future);
+            loop {
+                // A future that is ready at once (most routing calls) never starts a timer.
+                match tokio::time::timeout(SIGNAL_CHECK, &mut future).await {
+                    Ok(result) => return Ok(result),
+                    Err(_) => Python::attach(|py| py.check_signals())?,
+                }
+            }
+        })
+    });
+    outcome?.map_err(to_pyerr)
 }
 
 /// `future` as an awaitable of the running asyncio event loop: an `asyncio.Future` that resolves

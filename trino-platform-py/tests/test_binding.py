@@ -294,3 +294,31 @@ def test_a_table_that_is_not_the_gateways_is_a_backend_error(tmp_path: Path) -> 
                 await store.register("a", "http://a:8080")
 
     asyncio.run(main())
+
+
+INTERRUPTED = """
+import os, signal, socket, sys, threading, time
+from trino_platform import RangerAdmin
+
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen()  # accepts, never answers
+admin = RangerAdmin.connect(f"http://127.0.0.1:{server.getsockname()[1]}", username="a", password="p", timeout=60)
+threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+began = time.monotonic()
+try:
+    admin.download_policies("dev_trino")
+    print("returned")
+except KeyboardInterrupt:
+    print(f"interrupted after {time.monotonic() - began:.2f} s")
+"""
+
+
+def test_ctrl_c_interrupts_a_blocking_call() -> None:
+    """A call waiting for a server that never answers (60 s timeout) is ended by SIGINT within
+    the 100 ms between two signal checks: ``KeyboardInterrupt``, as for any Python code."""
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    words = done.stdout.split()
+    assert words[:2] == ["interrupted", "after"], done.stdout
+    assert float(words[2]) < 2.0, done.stdout
