@@ -1,6 +1,6 @@
 //! `KeycloakAdmin` against the real Keycloak of the harness: the OAuth client ensured twice
 //! (the second time changes nothing) and checked through Keycloak's own Admin API, drift
-//! repaired, the secret rotated (the old one stops working at the token endpoint), users and
+//! repaired, plans that list exactly what ensure then changes and write nothing, the secret rotated (the old one stops working at the token endpoint), users and
 //! groups, typed errors for an unreachable or refusing Keycloak, and no secret in any error,
 //! `Debug` output or log line. Each test works in a realm of its own and deletes it.
 
@@ -111,6 +111,110 @@ async fn ensure_client_twice_changes_nothing_the_second_time() {
     assert!(admin.delete_client(&realm.name, "trino").await.unwrap());
     assert!(!admin.delete_client(&realm.name, "trino").await.unwrap(), "already gone");
     assert_eq!(realm.raw("GET", "/clients?clientId=trino", None).await.1, json!([]));
+    realm.delete().await;
+}
+
+/// The client and its mappers (sorted by name), for "nothing changed" checks.
+async fn snapshot(realm: &TestRealm, client_id: &str) -> (Value, Vec<Value>) {
+    let (client, mut mappers) = observed(realm, client_id).await;
+    mappers.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    (client, mappers)
+}
+
+fn sorted(changes: &[String]) -> Vec<&str> {
+    let mut changes: Vec<&str> = changes.iter().map(String::as_str).collect();
+    changes.sort_unstable();
+    changes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_client_lists_what_ensure_would_change_and_writes_nothing() {
+    let Some(kc) = keycloak() else { return };
+    let admin = kc.admin().await;
+
+    // A missing realm: with ensureRealm, the realm and the client would be created (and the
+    // plan creates neither); without it, the NotFound ensure_client gives.
+    let absent = TestRealm::reserve(&kc, "tp-plan-absent");
+    let spec = client_spec(&absent.name);
+    let plan = admin.plan_client(&spec).await.unwrap();
+    assert_eq!((plan.create, plan.id.as_deref(), sorted(&plan.changes)), (true, None, vec!["created", "realm"]));
+    assert_eq!(absent.raw("GET", "", None).await.0, 404, "the plan created no realm");
+    let mut strict = spec.clone();
+    strict.ensure_realm = false;
+    let planned = admin.plan_client(&strict).await.unwrap_err();
+    let ensured = admin.ensure_client(&strict).await.unwrap_err();
+    assert_eq!((planned.kind(), planned.message()), (ErrorKind::NotFound, ensured.message()));
+    absent.delete().await;
+
+    // An empty realm: the client would be created; it is still absent after the plan.
+    let realm = TestRealm::create(&kc, "tp-plan").await;
+    let spec = client_spec(&realm.name);
+    let plan = admin.plan_client(&spec).await.unwrap();
+    assert_eq!((plan.create, plan.changes.as_slice()), (true, ["created".to_owned()].as_slice()));
+    assert_eq!(realm.raw("GET", "/clients?clientId=trino", None).await.1, json!([]), "the plan wrote nothing");
+    let ensured = admin.ensure_client(&spec).await.unwrap();
+    assert_eq!(ensured.changes, plan.changes, "ensure did what was planned");
+
+    // Converged: nothing to do.
+    let plan = admin.plan_client(&spec).await.unwrap();
+    assert!(!plan.create && !plan.changed(), "{plan:?}");
+    assert_eq!(plan.id.as_deref(), Some(ensured.id.as_str()));
+
+    // Drift behind its back: redirect URIs and PKCE changed, the groups mapper deleted, the
+    // username mapper's claim renamed, the realm disabled.
+    let (client, mappers) = observed(&realm, "trino").await;
+    let mut drifted = client.clone();
+    drifted["redirectUris"] = json!(["https://old.example.com/oauth2/callback"]);
+    drifted["attributes"]["pkce.code.challenge.method"] = json!("plain");
+    drifted.as_object_mut().unwrap().remove("protocolMappers");
+    assert_eq!(realm.raw("PUT", &format!("/clients/{}", ensured.id), Some(drifted)).await.0, 204);
+    let models = format!("/clients/{}/protocol-mappers/models", ensured.id);
+    let groups_id = mapper(&mappers, "groups")["id"].as_str().unwrap().to_owned();
+    assert_eq!(realm.raw("DELETE", &format!("{models}/{groups_id}"), None).await.0, 204);
+    let mut username = mapper(&mappers, "username").clone();
+    username["config"]["claim.name"] = json!("user_name");
+    let username_id = username["id"].as_str().unwrap().to_owned();
+    assert_eq!(realm.raw("PUT", &format!("{models}/{username_id}"), Some(username)).await.0, 204);
+    let (_, mut realm_json) = realm.raw("GET", "", None).await;
+    realm_json["enabled"] = json!(false);
+    assert_eq!(realm.raw("PUT", "", Some(realm_json)).await.0, 204);
+
+    let before = snapshot(&realm, "trino").await;
+    let plan = admin.plan_client(&spec).await.unwrap();
+    let expected = [
+        "attributes.pkce.code.challenge.method",
+        "mapper groups created",
+        "mapper username updated",
+        "realm",
+        "redirectUris",
+    ];
+    assert_eq!(sorted(&plan.changes), expected);
+    assert!(!plan.create);
+    assert_eq!(snapshot(&realm, "trino").await, before, "the plan wrote nothing");
+    assert_eq!(realm.raw("GET", "", None).await.1["enabled"], false, "the plan left the realm alone");
+
+    let repaired = admin.ensure_client(&spec).await.unwrap();
+    assert_eq!(sorted(&repaired.changes), expected, "ensure fixed what was planned");
+    let (client, mappers) = observed(&realm, "trino").await;
+    assert_eq!(client["redirectUris"], json!(["https://trino.example.com/oauth2/callback"]));
+    assert_eq!(client["attributes"]["pkce.code.challenge.method"], "S256");
+    assert_eq!(mapper(&mappers, "username")["config"]["claim.name"], "preferred_username");
+    assert_eq!(mapper(&mappers, "groups")["config"]["claim.name"], "groups");
+    assert!(!admin.plan_client(&spec).await.unwrap().changed());
+
+    // A fixed secret: the plan names it without its value and leaves the current one.
+    let mut fixed = spec.clone();
+    fixed.secret = Some("plan-fixed-secret-5d2c81".to_owned().into());
+    let plan = admin.plan_client(&fixed).await.unwrap();
+    assert_eq!(plan.changes, ["secret"]);
+    let shown = format!("{plan:?} {}", serde_json::to_string(&plan).unwrap());
+    for secret in ["plan-fixed-secret-5d2c81", ensured.secret.expose_secret()] {
+        assert!(!shown.contains(secret), "a secret in the plan: {shown}");
+    }
+    let (_, current) = realm.raw("GET", &format!("/clients/{}/client-secret", ensured.id), None).await;
+    assert_eq!(current["value"].as_str(), Some(ensured.secret.expose_secret()), "the plan set no secret");
+    assert_eq!(admin.ensure_client(&fixed).await.unwrap().changes, ["secret"]);
+    assert!(!admin.plan_client(&fixed).await.unwrap().changed());
     realm.delete().await;
 }
 

@@ -5,7 +5,8 @@
 //!
 //! - `POST /service/public/v2/api/service` → 200 + the service with `id` (passwords masked as
 //!   `*******`); creating a service also creates Ranger's default "all - …" policies for its
-//!   `username`; a taken name → 400 `{"statusCode":1,"msgDesc":"… error code[1007],
+//!   `username`, one per resource path of the trino service-def (`RangerBaseService.
+//!   getDefaultRangerPolicies`; every trino resource is mandatory); a taken name → 400 `{"statusCode":1,"msgDesc":"… error code[1007],
 //!   reason[Duplicate service name: name=[…]] …"}`; missing mandatory configs → 400 (1011);
 //! - `GET /service/public/v2/api/service/name/{name}` → 200 / 404 `{"statusCode":1,"msgDesc":"Not found"}`;
 //! - `PUT /service/public/v2/api/service/{id}` → 200 (an id in the body that differs → 400);
@@ -22,7 +23,7 @@
 //!   (`@JsonInclude(NON_EMPTY)`).
 //!
 //! Every write call is counted, so "ensuring twice changes nothing" is checked as "the second
-//! run sends no write".
+//! run sends no write", and "planning changes nothing" as "a plan sends no write".
 
 #![cfg(all(feature = "ranger", feature = "server"))]
 
@@ -39,8 +40,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use trino_platform::ErrorKind;
 use trino_platform::ranger::{
-    AccessRequest, BASELINE_EXECUTE_QUERY, Change, ColumnMaskRequest, PolicyEngine, PolicySpec, RangerAdmin,
-    RangerSetupSpec, ServiceName,
+    AccessRequest, BASELINE_EXECUTE_QUERY, BASELINE_KILL_QUERY, Change, ColumnMaskRequest, PolicyEngine, PolicySpec,
+    RangerAdmin, RangerSetupSpec, ServiceName, SetupReport,
 };
 
 const ADMIN_PASSWORD: &str = "rangerR0cks!";
@@ -200,20 +201,23 @@ async fn create_service(State(fake): State<Shared>, headers: HeaderMap, Json(mut
     }
     let user = body["configs"]["username"].as_str().unwrap_or_default().to_owned();
     f.services.push(body.clone());
-    // Ranger creates default "all - …" policies with every service.
-    for (label, resources) in [
-        (
-            "catalog, schema, table, column",
-            json!({"catalog": {"values": ["*"]}, "schema": {"values": ["*"]}, "table": {"values": ["*"]}, "column": {"values": ["*"]}}),
-        ),
-        ("trinouser", json!({"trinouser": {"values": ["*"]}})),
-        ("queryid", json!({"queryid": {"values": ["*"]}})),
-        ("sysinfo", json!({"sysinfo": {"values": ["*"]}})),
-        (
-            "catalog, schema, procedure",
-            json!({"catalog": {"values": ["*"]}, "schema": {"values": ["*"]}, "procedure": {"values": ["*"]}}),
-        ),
+    // Ranger creates a default "all - …" policy with every service for each root-to-leaf path
+    // of the service-def's resources.
+    for path in [
+        &["catalog", "schema", "table", "column"][..],
+        &["catalog", "sessionproperty"],
+        &["catalog", "schema", "procedure"],
+        &["catalog", "schema", "schemafunction"],
+        &["trinouser"],
+        &["systemproperty"],
+        &["function"],
+        &["queryid"],
+        &["sysinfo"],
+        &["role"],
     ] {
+        let label = path.join(", ");
+        let resources: serde_json::Map<String, Value> =
+            path.iter().map(|r| ((*r).to_owned(), json!({"values": ["*"]}))).collect();
         f.next_id += 1;
         let pid = f.next_id;
         f.policies.push(json!({"id": pid, "guid": format!("guid-{pid}"), "version": 1, "isEnabled": true,
@@ -644,4 +648,93 @@ async fn baseline_is_created_when_no_policy_holds_its_resources() {
     let second = admin.ensure_baseline(&service).await.unwrap();
     assert!(second.iter().all(|e| e.change == Change::Unchanged), "{second:?}");
     assert_eq!(fake.writes(), writes);
+}
+
+/// The (name, change) pairs of a report.
+fn summary(report: &SetupReport) -> Vec<(String, Change)> {
+    report.policies.iter().map(|p| (p.name.clone(), p.change)).collect()
+}
+
+#[tokio::test]
+async fn plan_reports_what_ensure_would_do_and_sends_no_write() {
+    let fake = start().await;
+    let admin = RangerAdmin::new(&fake.url(), "admin", SecretString::from(ADMIN_PASSWORD)).unwrap();
+    let spec = RangerSetupSpec::from_yaml(SETUP).unwrap();
+
+    // Nothing there yet: everything would be created, and the baseline's queryid item would go
+    // into the "all - queryid" policy Ranger creates with the service, as ensure then does.
+    let planned = admin.plan(&spec).await.unwrap();
+    assert_eq!(fake.writes(), 0, "a plan sends no write");
+    assert!(admin.get_service("dev_trino").await.unwrap().is_none());
+    assert_eq!(planned.service_change, Change::Created);
+    assert_eq!(
+        summary(&planned).iter().map(|(n, c)| (n.as_str(), *c)).collect::<Vec<_>>(),
+        [
+            ("all - queryid", Change::Updated),
+            ("trino-platform: impersonate self", Change::Created),
+            ("trino-platform: kill own queries", Change::Created),
+            ("analysts read sales", Change::Created),
+            ("contractors out of hr", Change::Created),
+            ("hash emails", Change::Created),
+            ("eu rows", Change::Created),
+        ]
+    );
+    assert!(planned.policies.iter().all(|p| p.id.is_none()), "nothing exists yet: {planned:?}");
+    let ensured = admin.ensure(&spec).await.unwrap();
+    assert_eq!((ensured.service_change, summary(&ensured)), (planned.service_change, summary(&planned)));
+
+    // Converged: the plan is ensure's report of a second run, all Unchanged, with the ids.
+    let writes = fake.writes();
+    let planned = admin.plan(&spec).await.unwrap();
+    assert!(!planned.changed(), "{planned:?}");
+    assert!(planned.policies.iter().all(|p| p.id.is_some()), "{planned:?}");
+    assert_eq!(fake.writes(), writes);
+    assert_eq!(admin.ensure(&spec).await.unwrap(), planned);
+    assert_eq!(fake.writes(), writes);
+
+    // Drift behind its back, through the public API: a group added to a policy, the JDBC URL
+    // changed, a baseline policy deleted.
+    let service = ServiceName::new("dev_trino").unwrap();
+    let mut sales = admin.get_policy("dev_trino", "analysts read sales").await.unwrap().unwrap();
+    sales.policy_items[0].groups.push("interns".into());
+    admin.update_policy(&sales).await.unwrap();
+    let mut stored = admin.get_service("dev_trino").await.unwrap().unwrap();
+    stored.configs.insert("jdbc.url".into(), "jdbc:trino://elsewhere:8080".into());
+    admin.update_service(&stored).await.unwrap();
+    assert!(admin.delete_policy(service.as_str(), BASELINE_KILL_QUERY).await.unwrap());
+    let writes = fake.writes();
+
+    let planned = admin.plan(&spec).await.unwrap();
+    assert_eq!(fake.writes(), writes, "a plan sends no write");
+    assert_eq!(planned.service_change, Change::Updated);
+    let changed: Vec<_> = planned.policies.iter().filter(|p| p.change != Change::Unchanged).collect();
+    assert_eq!(changed.len(), 2, "{planned:?}");
+    assert_eq!(
+        (changed[0].name.as_str(), changed[0].change, changed[0].id),
+        (BASELINE_KILL_QUERY, Change::Created, None)
+    );
+    assert_eq!(
+        (changed[1].name.as_str(), changed[1].change, changed[1].id),
+        ("analysts read sales", Change::Updated, sales.id)
+    );
+    let stored = admin.get_service("dev_trino").await.unwrap().unwrap();
+    assert_eq!(stored.configs["jdbc.url"], "jdbc:trino://elsewhere:8080", "the plan changed nothing");
+
+    // Ensure does exactly what was planned (one write each), and then there is nothing to plan.
+    let fixed = admin.ensure(&spec).await.unwrap();
+    assert_eq!((fixed.service_change, summary(&fixed)), (planned.service_change, summary(&planned)));
+    assert_eq!(fake.writes(), writes + 3);
+    let stored = admin.get_service("dev_trino").await.unwrap().unwrap();
+    assert_eq!(stored.configs["jdbc.url"], "jdbc:trino://trino-coordinator:8080");
+    assert!(!admin.plan(&spec).await.unwrap().changed());
+
+    // A plan fails as ensure does: an invalid spec, a service of another type under the name.
+    let mut bad = spec.clone();
+    bad.policies[0].resources.insert("tabel".into(), trino_platform::ranger::ResourceValues::List(vec!["t".into()]));
+    assert_eq!(admin.plan(&bad).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    fake.fake.lock().unwrap().services.push(json!({"id": 999, "name": "hive_svc", "type": "hive", "configs": {}}));
+    let mut other = spec.clone();
+    other.service.name = ServiceName::new("hive_svc").unwrap();
+    assert_eq!(admin.plan(&other).await.unwrap_err().kind(), ErrorKind::Conflict);
+    assert_eq!(fake.writes(), writes + 3);
 }

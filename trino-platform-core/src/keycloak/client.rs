@@ -1,14 +1,14 @@
 //! The OAuth client: ensure (find by clientId → create, or update only what differs → mappers
-//! → secret), rotate its secret, delete it.
+//! → secret), plan (the same steps without writing), rotate its secret, delete it.
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::admin::KeycloakAdmin;
+use super::admin::{Answer, KeycloakAdmin};
 use super::mappers::{self, MapperSpec};
-use super::realm::RealmSpec;
+use super::realm::{RealmChange, RealmSpec};
 use super::spec::{OAuthClientSpec, validate_name, validate_realm};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -31,6 +31,50 @@ pub struct EnsuredClient {
     /// The client secret (for the `${ENV:…}` variable of Trino's `client-secret`).
     #[serde(skip)]
     pub secret: SecretString,
+}
+
+/// What [`KeycloakAdmin::ensure_client`] would do now, from [`KeycloakAdmin::plan_client`]:
+/// worked out with reads only, in the same words `ensure_client` reports. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientPlan {
+    /// The realm.
+    pub realm: String,
+    /// The client id.
+    pub client_id: String,
+    /// Keycloak's internal id of the client, when it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Whether the client would be created.
+    pub create: bool,
+    /// What would change, as [`EnsuredClient::changes`] would list it (`realm`, `created`,
+    /// `redirectUris`, `attributes.pkce.code.challenge.method`, `mapper groups created`,
+    /// `secret`, …); empty when the client is as the spec wants it. Never values.
+    pub changes: Vec<String>,
+}
+
+impl ClientPlan {
+    /// Whether `ensure_client` would write anything.
+    pub fn changed(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}
+
+/// Whether a step of `ensure_*` writes what differs ([`Mode::Apply`]) or only reports it
+/// ([`Mode::Plan`], for `plan_*`). The steps decide the same way in both; only their writes go
+/// through [`KeycloakAdmin::write`], which sends nothing when planning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    Apply,
+    Plan,
+}
+
+/// What the shared steps of `ensure_client` / `plan_client` found or did.
+struct Converged {
+    /// The client's internal id (`None` when it is only planned for creation).
+    id: Option<String>,
+    created: bool,
+    changes: Vec<String>,
 }
 
 /// A new client secret. Serializes without the secret.
@@ -77,40 +121,9 @@ impl KeycloakAdmin {
     /// `InvalidInput` for a bad spec (or one Keycloak refuses), `NotFound` when the realm is
     /// missing and `ensureRealm` is off, `Forbidden`, `Unauthorized`, `Unavailable`, `Timeout`.
     pub async fn ensure_client(&self, spec: &OAuthClientSpec) -> Result<EnsuredClient> {
-        spec.validate()?;
+        let Converged { id, created, changes } = self.converge_client(spec, Mode::Apply).await?;
         let realm = spec.realm.as_str();
-        let mut changes = Vec::new();
-        if spec.ensure_realm && self.ensure_realm(&RealmSpec::new(realm)).await? {
-            changes.push("realm".to_owned());
-        }
-        let wanted = spec.representation();
-        let wanted_mappers = mappers::desired(spec);
-
-        let mut created = false;
-        let id = match self.find_client(realm, &spec.client_id).await? {
-            Some(current) => {
-                let id = internal_id(&current)?;
-                changes.extend(self.update_client(spec, &id, current, &wanted).await?);
-                changes.extend(self.ensure_mappers(realm, &id, &wanted_mappers).await?);
-                id
-            }
-            None => match self.create_client(spec, wanted.clone(), &wanted_mappers).await {
-                Ok(id) => {
-                    created = true;
-                    changes.push("created".to_owned());
-                    id
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    // Created by someone else since the lookup: converge it like any other.
-                    let current = self.find_client(realm, &spec.client_id).await?.ok_or(e)?;
-                    let id = internal_id(&current)?;
-                    changes.extend(self.update_client(spec, &id, current, &wanted).await?);
-                    changes.extend(self.ensure_mappers(realm, &id, &wanted_mappers).await?);
-                    id
-                }
-                Err(e) => return Err(e),
-            },
-        };
+        let id = id.ok_or_else(|| Error::new(ErrorKind::Internal, "ensuring the client left no client id"))?;
         let secret = self.secret_of(realm, &spec.client_id, &id).await?;
         if !changes.is_empty() {
             tracing::info!(realm, client_id = %spec.client_id, ?changes, "ensured the OAuth client");
@@ -126,29 +139,123 @@ impl KeycloakAdmin {
         })
     }
 
+    /// What [`ensure_client`](Self::ensure_client) would change now, worked out by the same
+    /// steps with reads (GETs) only: nothing is written, and no secret is read except to compare
+    /// it with one the spec fixes (reported as the word `secret`). A missing realm with
+    /// `ensureRealm` plans `realm` and the client's creation. Fails like `ensure_client`:
+    /// `InvalidInput` for a bad spec, `NotFound` when the realm is missing and `ensureRealm` is
+    /// off, `Forbidden`, `Unauthorized`, `Unavailable`, `Timeout`. Values Keycloak would refuse
+    /// on write (a bad redirect URI) are not detected.
+    pub async fn plan_client(&self, spec: &OAuthClientSpec) -> Result<ClientPlan> {
+        let Converged { id, created, changes } = self.converge_client(spec, Mode::Plan).await?;
+        Ok(ClientPlan { realm: spec.realm.clone(), client_id: spec.client_id.clone(), id, create: created, changes })
+    }
+
+    /// The steps of `ensure_client` (realm → find → create, or update → mappers), writing in
+    /// `Apply` mode and only reporting in `Plan` mode.
+    async fn converge_client(&self, spec: &OAuthClientSpec, mode: Mode) -> Result<Converged> {
+        spec.validate()?;
+        let realm = spec.realm.as_str();
+        let mut changes = Vec::new();
+        let mut new_realm = false;
+        if spec.ensure_realm {
+            match self.converge_realm(&RealmSpec::new(realm), mode).await? {
+                RealmChange::Unchanged => {}
+                RealmChange::Updated => changes.push("realm".to_owned()),
+                RealmChange::Created => {
+                    changes.push("realm".to_owned());
+                    new_realm = true;
+                }
+            }
+        }
+        let wanted = spec.representation();
+        let wanted_mappers = mappers::desired(spec);
+
+        // A realm that is only planned holds no client yet (and cannot be asked).
+        let found =
+            if new_realm && mode == Mode::Plan { None } else { self.find_client(realm, &spec.client_id).await? };
+        let mut created = false;
+        let id = match found {
+            Some(current) => {
+                Some(self.converge_existing(spec, current, &wanted, &wanted_mappers, mode, &mut changes).await?)
+            }
+            None => match self.create_client(spec, wanted.clone(), &wanted_mappers, mode).await {
+                Ok(id) => {
+                    created = true;
+                    changes.push("created".to_owned());
+                    id
+                }
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    // Created by someone else since the lookup: converge it like any other.
+                    let current = self.find_client(realm, &spec.client_id).await?.ok_or(e)?;
+                    Some(self.converge_existing(spec, current, &wanted, &wanted_mappers, mode, &mut changes).await?)
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        Ok(Converged { id, created, changes })
+    }
+
+    /// Updates an existing client and its mappers (or, planning, reports what would change);
+    /// returns its internal id.
+    async fn converge_existing(
+        &self,
+        spec: &OAuthClientSpec,
+        current: Map<String, Value>,
+        wanted: &Map<String, Value>,
+        wanted_mappers: &[MapperSpec],
+        mode: Mode,
+        changes: &mut Vec<String>,
+    ) -> Result<String> {
+        let id = internal_id(&current)?;
+        changes.extend(self.update_client(spec, &id, current, wanted, mode).await?);
+        changes.extend(self.ensure_mappers(&spec.realm, &id, wanted_mappers, mode).await?);
+        Ok(id)
+    }
+
+    /// Sends a write of the Admin API in `Apply` mode; in `Plan` mode sends nothing and returns
+    /// `None`. Every write of the converge steps goes through here.
+    pub(super) async fn write(
+        &self,
+        mode: Mode,
+        method: Method,
+        segments: &[&str],
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<Option<Answer>> {
+        match mode {
+            Mode::Apply => self.send(method, segments, &[], body, what).await.map(Some),
+            Mode::Plan => Ok(None),
+        }
+    }
+
+    /// Creates the client with its mappers; returns its internal id (`None` when planning).
     async fn create_client(
         &self,
         spec: &OAuthClientSpec,
         mut body: Map<String, Value>,
         mappers: &[MapperSpec],
-    ) -> Result<String> {
+        mode: Mode,
+    ) -> Result<Option<String>> {
         body.insert("protocolMappers".into(), Value::Array(mappers.iter().map(MapperSpec::to_json).collect()));
         if let Some(secret) = &spec.secret {
             body.insert("secret".into(), Value::String(secret.expose_secret().to_owned()));
         }
         let what = format!("creating client {:?} in realm {}", spec.client_id, spec.realm);
-        let answer = self.send(Method::POST, &[&spec.realm, "clients"], &[], Some(&Value::Object(body)), &what).await?;
-        answer.created_id(&what)
+        let body = Value::Object(body);
+        let answer = self.write(mode, Method::POST, &[&spec.realm, "clients"], Some(&body), &what).await?;
+        answer.map(|a| a.created_id(&what)).transpose()
     }
 
     /// Updates the managed fields that differ (and the secret when the spec fixes another one);
-    /// returns the names of the changed fields.
+    /// returns the names of the changed fields (planning: of those that would change).
     async fn update_client(
         &self,
         spec: &OAuthClientSpec,
         id: &str,
         current: Map<String, Value>,
         wanted: &Map<String, Value>,
+        mode: Mode,
     ) -> Result<Vec<String>> {
         let (mut merged, mut changes) = merge(current, wanted);
         if let Some(secret) = &spec.secret {
@@ -162,7 +269,7 @@ impl KeycloakAdmin {
             // Mappers are managed through their own endpoints.
             merged.remove("protocolMappers");
             let what = format!("updating client {:?} in realm {}", spec.client_id, spec.realm);
-            self.send(Method::PUT, &[&spec.realm, "clients", id], &[], Some(&Value::Object(merged)), &what).await?;
+            self.write(mode, Method::PUT, &[&spec.realm, "clients", id], Some(&Value::Object(merged)), &what).await?;
         }
         Ok(changes)
     }

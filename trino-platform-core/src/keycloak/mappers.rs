@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::admin::KeycloakAdmin;
+use super::client::Mode;
 use super::spec::{AUDIENCE_MAPPER, GROUPS_MAPPER, OAuthClientSpec, USERNAME_MAPPER};
 use crate::error::Result;
 
@@ -93,9 +94,15 @@ pub(crate) fn desired(spec: &OAuthClientSpec) -> Vec<MapperSpec> {
 }
 
 impl KeycloakAdmin {
-    /// Makes the client's mappers match `desired`; returns what changed (`mapper groups
-    /// created`, …).
-    pub(crate) async fn ensure_mappers(&self, realm: &str, id: &str, desired: &[MapperSpec]) -> Result<Vec<String>> {
+    /// Makes the client's mappers match `desired` (in `Plan` mode: only reads them); returns
+    /// what changed or would change (`mapper groups created`, `mapper username updated`, …).
+    pub(super) async fn ensure_mappers(
+        &self,
+        realm: &str,
+        id: &str,
+        desired: &[MapperSpec],
+        mode: Mode,
+    ) -> Result<Vec<String>> {
         let path = ["clients", id, "protocol-mappers", "models"];
         let what = format!("reading the mappers of client {id} in realm {realm}");
         let current: Vec<Value> = self.get_json(&[&[realm][..], &path].concat(), &[], &what).await?;
@@ -105,7 +112,8 @@ impl KeycloakAdmin {
             match existing {
                 None => {
                     let what = format!("creating mapper {:?} of client {id} in realm {realm}", want.name);
-                    self.send(Method::POST, &[&[realm][..], &path].concat(), &[], Some(&want.to_json()), &what).await?;
+                    self.write(mode, Method::POST, &[&[realm][..], &path].concat(), Some(&want.to_json()), &what)
+                        .await?;
                     changes.push(format!("mapper {} created", want.name));
                 }
                 Some(have) if !want.matches(have) => {
@@ -119,7 +127,7 @@ impl KeycloakAdmin {
                         updated["config"][*key] = Value::String(value.clone());
                     }
                     let what = format!("updating mapper {:?} of client {id} in realm {realm}", want.name);
-                    self.send(Method::PUT, &[&[realm][..], &path, &[mapper_id]].concat(), &[], Some(&updated), &what)
+                    self.write(mode, Method::PUT, &[&[realm][..], &path, &[mapper_id]].concat(), Some(&updated), &what)
                         .await?;
                     changes.push(format!("mapper {} updated", want.name));
                 }

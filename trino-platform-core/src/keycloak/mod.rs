@@ -8,7 +8,9 @@
 //!   timeouts → `Timeout`, anything else → `Backend`.
 //! - [`OAuthClientSpec`] → [`KeycloakAdmin::ensure_client`]: the confidential OAuth client of the
 //!   gateway/Trino (standard flow, redirect `…/oauth2/callback`, PKCE S256, audience, groups and
-//!   username mappers), created or updated only where it differs; [`KeycloakAdmin::rotate_secret`],
+//!   username mappers), created or updated only where it differs; [`KeycloakAdmin::plan_client`]
+//!   reports what `ensure_client` would change ([`ClientPlan`]) without writing;
+//!   [`KeycloakAdmin::rotate_secret`],
 //!   [`KeycloakAdmin::delete_client`]; realms, groups and users for bootstrap and tests.
 //! - [`trino_oauth2_properties`] renders the coordinator's OAuth2 properties for a Trino version
 //!   (secrets as `${ENV:…}` references), and [`gateway_auth_config`] the gateway's `auth:` section.
@@ -43,7 +45,7 @@ mod trino;
 mod users;
 
 pub use admin::{AdminCredentials, KeycloakAdmin, KeycloakConnection};
-pub use client::{EnsuredClient, RotatedSecret};
+pub use client::{ClientPlan, EnsuredClient, RotatedSecret};
 pub use gateway::{gateway_auth_config, gateway_auth_yaml, issuer_url};
 pub use realm::RealmSpec;
 pub use spec::OAuthClientSpec;

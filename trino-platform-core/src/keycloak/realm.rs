@@ -1,10 +1,12 @@
-//! Realms: ensure (create when missing, align `enabled`/`displayName`) and delete.
+//! Realms: ensure (create when missing, align `enabled`/`displayName`; or only plan that) and
+//! delete.
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::admin::KeycloakAdmin;
+use super::client::Mode;
 use super::spec::validate_realm;
 use crate::error::{ErrorKind, Result};
 
@@ -33,11 +35,27 @@ impl RealmSpec {
     }
 }
 
+/// What converging a realm did (or, planning, would do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RealmChange {
+    /// It was missing (and was, or would be, created).
+    Created,
+    /// `enabled` or `displayName` differed.
+    Updated,
+    /// Already as wanted (or created meanwhile by someone else).
+    Unchanged,
+}
+
 impl KeycloakAdmin {
     /// Creates the realm when missing, else aligns `enabled` and `displayName`; returns whether
     /// anything changed. Fails with `InvalidInput` for a bad name, `Forbidden` without the
     /// rights, and the usual transport errors.
     pub async fn ensure_realm(&self, spec: &RealmSpec) -> Result<bool> {
+        Ok(self.converge_realm(spec, Mode::Apply).await? != RealmChange::Unchanged)
+    }
+
+    /// The steps of [`ensure_realm`](Self::ensure_realm), writing only in `Apply` mode.
+    pub(super) async fn converge_realm(&self, spec: &RealmSpec, mode: Mode) -> Result<RealmChange> {
         validate_realm(&spec.realm)?;
         let realm = spec.realm.as_str();
         let what = format!("reading realm {realm}");
@@ -51,11 +69,12 @@ impl KeycloakAdmin {
                     current["displayName"] = Value::String(display.clone());
                     changed = true;
                 }
-                if changed {
-                    let what = format!("updating realm {realm}");
-                    self.send(Method::PUT, &[realm], &[], Some(&current), &what).await?;
+                if !changed {
+                    return Ok(RealmChange::Unchanged);
                 }
-                Ok(changed)
+                let what = format!("updating realm {realm}");
+                self.write(mode, Method::PUT, &[realm], Some(&current), &what).await?;
+                Ok(RealmChange::Updated)
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let mut body = json!({"realm": realm, "enabled": spec.enabled});
@@ -63,10 +82,10 @@ impl KeycloakAdmin {
                     body["displayName"] = Value::String(display.clone());
                 }
                 let what = format!("creating realm {realm}");
-                match self.send(Method::POST, &[], &[], Some(&body), &what).await {
-                    Ok(_) => Ok(true),
+                match self.write(mode, Method::POST, &[], Some(&body), &what).await {
+                    Ok(_) => Ok(RealmChange::Created),
                     // Created meanwhile by someone else: it exists, as wanted.
-                    Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+                    Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(RealmChange::Unchanged),
                     Err(e) => Err(e),
                 }
             }

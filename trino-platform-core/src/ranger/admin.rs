@@ -3,9 +3,11 @@
 //! Basic authentication.
 //!
 //! It ensures (creates or updates, idempotently) the Trino service, the baseline policies and
-//! named policies; deletes them; and downloads the service's policies as the plugin does.
-//! `ensure` reads first and writes only what differs, so running it twice changes nothing the
-//! second time.
+//! named policies; plans that (what `ensure` would do, from reads only); deletes them; and
+//! downloads the service's policies as the plugin does. `ensure` reads first and writes only
+//! what differs, so running it twice changes nothing the second time. `ensure` and `plan` run
+//! the same decision steps (a private `Run` in apply or plan mode); planning records each write
+//! instead of sending it, so later steps decide on what the earlier ones would have left.
 //!
 //! Errors map Ranger's answers to [`ErrorKind`]: 400 with `msgDesc` → `InvalidInput` (or
 //! `Conflict` for "already exists" / duplicates), 401 → `Unauthorized`, 403 → `Forbidden`,
@@ -22,20 +24,24 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::config::{ServiceName, normalize_admin_url};
-use super::model::{RangerPolicy, RangerService, ServicePolicies, VxResponse};
+use super::model::{
+    RangerPolicy, RangerPolicyItem, RangerPolicyItemAccess, RangerPolicyResource, RangerService, ServicePolicies,
+    VxResponse, is_secret_config,
+};
+use super::servicedef::RESOURCES;
 use super::spec::{
     PolicySpec, RangerSetupSpec, TrinoServiceSpec, baseline_policies, covers, merge_policy, policy_differs,
     same_resources,
 };
 use crate::error::{Error, ErrorKind, Result};
 
-/// What `ensure` did.
+/// What `ensure` did (or, in a plan, would do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Change {
-    /// It did not exist and was created.
+    /// It did not exist and was (would be) created.
     Created,
-    /// It existed and was changed.
+    /// It existed and was (would be) changed.
     Updated,
     /// It was already as wanted.
     Unchanged,
@@ -58,14 +64,14 @@ pub struct PolicyChange {
     /// The policy's name in Ranger (for a baseline merged into an existing policy, that
     /// policy's name).
     pub name: String,
-    /// Ranger's id.
+    /// Ranger's id (`None` in a plan for a policy that does not exist yet).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// What was done.
+    /// What was (would be) done.
     pub change: Change,
 }
 
-/// What [`RangerAdmin::ensure`] did.
+/// What [`RangerAdmin::ensure`] did, or what [`RangerAdmin::plan`] says it would do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetupReport {
@@ -78,7 +84,7 @@ pub struct SetupReport {
 }
 
 impl SetupReport {
-    /// Whether anything was written.
+    /// Whether anything was (would be) written.
     pub fn changed(&self) -> bool {
         self.service_change != Change::Unchanged || self.policies.iter().any(|p| p.change != Change::Unchanged)
     }
@@ -362,38 +368,7 @@ impl RangerAdmin {
     /// name, description, enabled; other configs are left alone). Fails with `Conflict` when a
     /// service of another type has the name.
     pub async fn ensure_service(&self, spec: &TrinoServiceSpec) -> Result<Ensured<RangerService>> {
-        let desired = spec.to_service()?;
-        let Some(current) = self.get_service(spec.name.as_str()).await? else {
-            let created = self.create_service(&desired).await?;
-            return Ok(Ensured { change: Change::Created, value: created });
-        };
-        if current.service_type != "trino" {
-            return Err(Error::new(
-                ErrorKind::Conflict,
-                format!(
-                    "Ranger service {:?} exists with type {:?}, not trino; pick another service name",
-                    current.name, current.service_type
-                ),
-            ));
-        }
-        let wanted = spec.desired_configs()?;
-        let differs = wanted.iter().any(|(k, v)| current.configs.get(k) != Some(v))
-            || current.is_enabled.unwrap_or(true) != spec.enabled
-            || (current.display_name.is_some() || spec.display_name.is_some())
-                && current.display_name != desired.display_name
-            || spec.description.is_some() && current.description != spec.description;
-        if !differs {
-            return Ok(Ensured { change: Change::Unchanged, value: current });
-        }
-        let mut merged = current.clone();
-        merged.configs.extend(desired.configs);
-        merged.is_enabled = desired.is_enabled;
-        merged.display_name = desired.display_name;
-        if spec.description.is_some() {
-            merged.description = spec.description.clone();
-        }
-        let updated = self.update_service(&merged).await?;
-        Ok(Ensured { change: Change::Updated, value: updated })
+        Run::new(self, Mode::Apply).service(spec).await
     }
 
     // ----- policies -----
@@ -440,25 +415,7 @@ impl RangerAdmin {
     /// `Conflict` when another policy already has the same resources.
     pub async fn ensure_policy(&self, service: &ServiceName, spec: &PolicySpec) -> Result<Ensured<RangerPolicy>> {
         let desired = spec.to_policy(service)?;
-        self.ensure_policy_value(service, &desired).await
-    }
-
-    async fn ensure_policy_value(
-        &self,
-        service: &ServiceName,
-        desired: &RangerPolicy,
-    ) -> Result<Ensured<RangerPolicy>> {
-        let name = desired.name.as_deref().unwrap_or_default();
-        match self.get_policy(service.as_str(), name).await? {
-            None => Ok(Ensured { change: Change::Created, value: self.create_policy(desired).await? }),
-            Some(current) if !policy_differs(desired, &current) => {
-                Ok(Ensured { change: Change::Unchanged, value: current })
-            }
-            Some(current) => {
-                let merged = merge_policy(desired, &current);
-                Ok(Ensured { change: Change::Updated, value: self.update_policy(&merged).await? })
-            }
-        }
+        Run::new(self, Mode::Apply).policy(service, &desired).await
     }
 
     /// Ensures the baseline policies Trino needs ([`baseline_policies`]). A baseline policy
@@ -467,58 +424,28 @@ impl RangerAdmin {
     /// policies on one resource), the baseline item is added to that policy if it lacks it;
     /// otherwise the policy is created.
     pub async fn ensure_baseline(&self, service: &ServiceName) -> Result<Vec<Ensured<RangerPolicy>>> {
-        let mut existing: Option<Vec<RangerPolicy>> = None;
-        let mut out = Vec::new();
-        for spec in baseline_policies() {
-            let desired = spec.to_policy(service)?;
-            if self.get_policy(service.as_str(), &spec.name).await?.is_some() {
-                out.push(self.ensure_policy_value(service, &desired).await?);
-                continue;
-            }
-            if existing.is_none() {
-                existing = Some(self.list_policies(service.as_str()).await?);
-            }
-            let holder = existing.iter().flatten().find(|p| same_resources(&desired, p)).cloned();
-            let ensured = match holder {
-                Some(holder) => {
-                    let wanted = desired.policy_items.first().cloned().unwrap_or_default();
-                    if covers(&holder, &wanted) {
-                        Ensured { change: Change::Unchanged, value: holder }
-                    } else {
-                        let mut updated = holder.clone();
-                        updated.policy_items.push(wanted);
-                        Ensured { change: Change::Updated, value: self.update_policy(&updated).await? }
-                    }
-                }
-                None => Ensured { change: Change::Created, value: self.create_policy(&desired).await? },
-            };
-            if let Some(list) = existing.as_mut() {
-                list.retain(|p| p.id != ensured.value.id);
-                list.push(ensured.value.clone());
-            }
-            out.push(ensured);
-        }
-        Ok(out)
+        Run::new(self, Mode::Apply).baseline(service).await
     }
 
     /// Converges a whole setup: the service, the baseline (when asked) and the named policies.
     /// Validates the spec first, so nothing is written when any part is invalid.
     pub async fn ensure(&self, spec: &RangerSetupSpec) -> Result<SetupReport> {
-        spec.validate()?;
-        let service = self.ensure_service(&spec.service).await?;
-        let mut policies = Vec::new();
-        let report = |e: &Ensured<RangerPolicy>| PolicyChange {
-            name: e.value.name.clone().unwrap_or_default(),
-            id: e.value.id,
-            change: e.change,
-        };
-        if spec.baseline {
-            policies.extend(self.ensure_baseline(&spec.service.name).await?.iter().map(report));
-        }
-        for policy in &spec.policies {
-            policies.push(report(&self.ensure_policy(&spec.service.name, policy).await?));
-        }
-        Ok(SetupReport { service: spec.service.name.to_string(), service_change: service.change, policies })
+        Run::new(self, Mode::Apply).setup(spec).await
+    }
+
+    /// What [`ensure`](Self::ensure) would do now, without writing: the same report (service
+    /// change, then each baseline and named policy as `Created`, `Updated` or `Unchanged`),
+    /// decided by the same steps from GETs only. A policy the plan would create has no id. When
+    /// the service does not exist yet, the baseline is planned against the default policies
+    /// Ranger creates with a new service (one `all - …` policy on `*` per resource path of the
+    /// trino service definition, for the lookup user and `default.policy.users`), so the
+    /// baseline item for `queryid=*` shows as an update of `all - queryid`, as `ensure` would
+    /// report it. Fails like `ensure`: `InvalidInput` for an invalid spec, `Conflict` when a
+    /// service of another type has the name, `Unauthorized`, `Forbidden`, `Unavailable`,
+    /// `Timeout`; refusals Ranger makes only on a write (two policies on the same resources)
+    /// are not predicted.
+    pub async fn plan(&self, spec: &RangerSetupSpec) -> Result<SetupReport> {
+        Run::new(self, Mode::Plan).setup(spec).await
     }
 
     /// Downloads the service's policies the way the plugin does, from the authenticated
@@ -567,6 +494,260 @@ impl RangerAdmin {
     }
 }
 
+/// Whether a [`Run`] writes what differs (`ensure*`) or only reports it (`plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Apply,
+    Plan,
+}
+
+/// One converge run: the decision steps of `ensure_service`, `ensure_policy`,
+/// `ensure_baseline` and `ensure`, shared by `ensure` ([`Mode::Apply`]) and `plan`
+/// ([`Mode::Plan`]). Reads go to Ranger in both modes; writes only in `Apply` mode. In `Plan`
+/// mode a write is recorded in `planned` instead, and the reads after it see it, so each step
+/// decides on the state the earlier ones would have left.
+struct Run<'a> {
+    admin: &'a RangerAdmin,
+    mode: Mode,
+    /// Plan: the service would be created, so Ranger would hold only `planned` (its default
+    /// policies and the planned writes); its policies are not read.
+    new_service: bool,
+    /// Plan: the policies as the planned writes would leave them (planned creations have no
+    /// id). Always empty in `Apply` mode.
+    planned: Vec<RangerPolicy>,
+}
+
+impl<'a> Run<'a> {
+    fn new(admin: &'a RangerAdmin, mode: Mode) -> Self {
+        Self { admin, mode, new_service: false, planned: Vec::new() }
+    }
+
+    // ----- the decision steps -----
+
+    async fn setup(&mut self, spec: &RangerSetupSpec) -> Result<SetupReport> {
+        spec.validate()?;
+        let service = self.service(&spec.service).await?;
+        let mut policies = Vec::new();
+        let report = |e: &Ensured<RangerPolicy>| PolicyChange {
+            name: e.value.name.clone().unwrap_or_default(),
+            id: e.value.id,
+            change: e.change,
+        };
+        if spec.baseline {
+            policies.extend(self.baseline(&spec.service.name).await?.iter().map(report));
+        }
+        for policy in &spec.policies {
+            let desired = policy.to_policy(&spec.service.name)?;
+            policies.push(report(&self.policy(&spec.service.name, &desired).await?));
+        }
+        Ok(SetupReport { service: spec.service.name.to_string(), service_change: service.change, policies })
+    }
+
+    async fn service(&mut self, spec: &TrinoServiceSpec) -> Result<Ensured<RangerService>> {
+        let desired = spec.to_service()?;
+        let Some(current) = self.admin.get_service(spec.name.as_str()).await? else {
+            let created = self.create_service(&desired).await?;
+            return Ok(Ensured { change: Change::Created, value: created });
+        };
+        if current.service_type != "trino" {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "Ranger service {:?} exists with type {:?}, not trino; pick another service name",
+                    current.name, current.service_type
+                ),
+            ));
+        }
+        let wanted = spec.desired_configs()?;
+        let differs = wanted.iter().any(|(k, v)| current.configs.get(k) != Some(v))
+            || current.is_enabled.unwrap_or(true) != spec.enabled
+            || (current.display_name.is_some() || spec.display_name.is_some())
+                && current.display_name != desired.display_name
+            || spec.description.is_some() && current.description != spec.description;
+        if !differs {
+            return Ok(Ensured { change: Change::Unchanged, value: current });
+        }
+        let mut merged = current.clone();
+        merged.configs.extend(desired.configs);
+        merged.is_enabled = desired.is_enabled;
+        merged.display_name = desired.display_name;
+        if spec.description.is_some() {
+            merged.description = spec.description.clone();
+        }
+        let updated = self.update_service(&merged).await?;
+        Ok(Ensured { change: Change::Updated, value: updated })
+    }
+
+    async fn policy(&mut self, service: &ServiceName, desired: &RangerPolicy) -> Result<Ensured<RangerPolicy>> {
+        let name = desired.name.as_deref().unwrap_or_default();
+        match self.get_policy(service.as_str(), name).await? {
+            None => Ok(Ensured { change: Change::Created, value: self.create_policy(desired).await? }),
+            Some(current) if !policy_differs(desired, &current) => {
+                Ok(Ensured { change: Change::Unchanged, value: current })
+            }
+            Some(current) => {
+                let merged = merge_policy(desired, &current);
+                Ok(Ensured { change: Change::Updated, value: self.update_policy(&merged).await? })
+            }
+        }
+    }
+
+    async fn baseline(&mut self, service: &ServiceName) -> Result<Vec<Ensured<RangerPolicy>>> {
+        let mut existing: Option<Vec<RangerPolicy>> = None;
+        let mut out = Vec::new();
+        for spec in baseline_policies() {
+            let desired = spec.to_policy(service)?;
+            if self.get_policy(service.as_str(), &spec.name).await?.is_some() {
+                out.push(self.policy(service, &desired).await?);
+                continue;
+            }
+            if existing.is_none() {
+                existing = Some(self.list_policies(service.as_str()).await?);
+            }
+            let holder = existing.iter().flatten().find(|p| same_resources(&desired, p)).cloned();
+            let ensured = match holder {
+                Some(holder) => {
+                    let wanted = desired.policy_items.first().cloned().unwrap_or_default();
+                    if covers(&holder, &wanted) {
+                        Ensured { change: Change::Unchanged, value: holder }
+                    } else {
+                        let mut updated = holder.clone();
+                        updated.policy_items.push(wanted);
+                        Ensured { change: Change::Updated, value: self.update_policy(&updated).await? }
+                    }
+                }
+                None => Ensured { change: Change::Created, value: self.create_policy(&desired).await? },
+            };
+            if let Some(list) = existing.as_mut() {
+                list.retain(|p| !same_policy(p, &ensured.value));
+                list.push(ensured.value.clone());
+            }
+            out.push(ensured);
+        }
+        Ok(out)
+    }
+
+    // ----- reads and writes: to Ranger, or planned -----
+
+    async fn get_policy(&self, service: &str, name: &str) -> Result<Option<RangerPolicy>> {
+        if let Some(planned) = self.planned.iter().find(|p| p.name.as_deref() == Some(name)) {
+            return Ok(Some(planned.clone()));
+        }
+        if self.new_service {
+            return Ok(None);
+        }
+        self.admin.get_policy(service, name).await
+    }
+
+    async fn list_policies(&self, service: &str) -> Result<Vec<RangerPolicy>> {
+        let mut list = if self.new_service { Vec::new() } else { self.admin.list_policies(service).await? };
+        for planned in &self.planned {
+            list.retain(|p| !same_policy(p, planned));
+            list.push(planned.clone());
+        }
+        Ok(list)
+    }
+
+    async fn create_service(&mut self, desired: &RangerService) -> Result<RangerService> {
+        match self.mode {
+            Mode::Apply => self.admin.create_service(desired).await,
+            Mode::Plan => {
+                self.new_service = true;
+                self.planned = default_policies(desired);
+                Ok(masked(desired))
+            }
+        }
+    }
+
+    async fn update_service(&mut self, merged: &RangerService) -> Result<RangerService> {
+        match self.mode {
+            Mode::Apply => self.admin.update_service(merged).await,
+            Mode::Plan => Ok(masked(merged)),
+        }
+    }
+
+    async fn create_policy(&mut self, policy: &RangerPolicy) -> Result<RangerPolicy> {
+        match self.mode {
+            Mode::Apply => self.admin.create_policy(policy).await,
+            Mode::Plan => Ok(self.record(policy)),
+        }
+    }
+
+    async fn update_policy(&mut self, policy: &RangerPolicy) -> Result<RangerPolicy> {
+        match self.mode {
+            Mode::Apply => self.admin.update_policy(policy).await,
+            Mode::Plan => Ok(self.record(policy)),
+        }
+    }
+
+    /// Plan: remembers `policy` as Ranger would hold it after the write.
+    fn record(&mut self, policy: &RangerPolicy) -> RangerPolicy {
+        self.planned.retain(|p| !same_policy(p, policy));
+        self.planned.push(policy.clone());
+        policy.clone()
+    }
+}
+
+/// Whether `a` and `b` are the same policy of a service: the same id, or the same name
+/// (Ranger keeps names unique per service; planned creations have no id yet).
+fn same_policy(a: &RangerPolicy, b: &RangerPolicy) -> bool {
+    (a.id.is_some() && a.id == b.id) || (a.name.is_some() && a.name == b.name)
+}
+
+/// `service` with its password configs masked, as Ranger answers.
+fn masked(service: &RangerService) -> RangerService {
+    let mut service = service.clone();
+    for (key, value) in service.configs.iter_mut() {
+        if is_secret_config(key) {
+            *value = "*******".to_owned();
+        }
+    }
+    service
+}
+
+/// The policies Ranger creates with a new service of `service`'s type, as far as a plan needs
+/// them: `RangerBaseService.getDefaultRangerPolicies` makes one `all - <resources>` policy per
+/// resource path of the service definition (every trino resource is mandatory), with `*` for
+/// each resource and an `all` item for the lookup user (`username`) and `default.policy.users`.
+/// Users Ranger Admin itself adds (`ranger.default.policy.users`) are not known here.
+fn default_policies(service: &RangerService) -> Vec<RangerPolicy> {
+    let users: Vec<String> = service
+        .configs
+        .get("username")
+        .into_iter()
+        .chain(service.configs.get("default.policy.users"))
+        .flat_map(|users| users.split(','))
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let is_parent = |name: &str| RESOURCES.iter().any(|r| r.parent == Some(name));
+    RESOURCES
+        .iter()
+        .filter(|leaf| !is_parent(leaf.name))
+        .map(|leaf| {
+            let mut path = vec![leaf.name];
+            while let Some(parent) = path.last().and_then(|n| RESOURCES.iter().find(|r| r.name == *n)?.parent) {
+                path.push(parent);
+            }
+            path.reverse();
+            RangerPolicy {
+                service: Some(service.name.clone()),
+                name: Some(format!("all - {}", path.join(", "))),
+                resources: path.iter().map(|r| ((*r).to_owned(), RangerPolicyResource::new(["*"]))).collect(),
+                policy_items: vec![RangerPolicyItem {
+                    accesses: vec![RangerPolicyItemAccess::new("all")],
+                    users: users.clone(),
+                    delegate_admin: Some(true),
+                    ..RangerPolicyItem::default()
+                }],
+                service_type: Some(service.service_type.clone()),
+                ..RangerPolicy::default()
+            }
+        })
+        .collect()
+}
+
 /// Serializable request bodies behind one object-safe trait.
 mod erased {
     pub(super) trait Body {
@@ -612,6 +793,38 @@ mod tests {
             let status = StatusCode::from_u16(status).unwrap();
             assert_eq!(status_error(&call, status, b"<html>").kind(), kind, "{status}");
         }
+    }
+
+    #[test]
+    fn a_planned_service_has_one_default_policy_per_resource_path() {
+        let mut spec = TrinoServiceSpec::new(ServiceName::new("dev_trino").unwrap(), "jdbc:trino://t:8080");
+        spec.password = Some(SecretString::from("lookup-Pw-1"));
+        spec.configs.insert("default.policy.users".into(), "ops, audit".into());
+        let service = spec.to_service().unwrap();
+        let defaults = default_policies(&service);
+        let mut names: Vec<&str> = defaults.iter().filter_map(|p| p.name.as_deref()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "all - catalog, schema, procedure",
+                "all - catalog, schema, schemafunction",
+                "all - catalog, schema, table, column",
+                "all - catalog, sessionproperty",
+                "all - function",
+                "all - queryid",
+                "all - role",
+                "all - sysinfo",
+                "all - systemproperty",
+                "all - trinouser",
+            ]
+        );
+        let queryid = defaults.iter().find(|p| p.name.as_deref() == Some("all - queryid")).unwrap();
+        let baseline = baseline_policies()[0].to_policy(&spec.name).unwrap();
+        assert!(same_resources(&baseline, queryid));
+        assert_eq!(queryid.policy_items[0].users, ["trino", "ops", "audit"]);
+        assert!(!covers(queryid, &baseline.policy_items[0]), "no default item is for {{USER}}");
+        assert_eq!(masked(&service).configs["password"], "*******");
     }
 
     #[test]
