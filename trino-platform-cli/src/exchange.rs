@@ -13,9 +13,9 @@ use trino_platform::exchange::{
     TeardownProgress, bucket_policy, exchange_manager_properties, fault_tolerant_execution_properties,
     trino_iam_policy,
 };
-use trino_platform::{Error, ErrorKind, Result};
+use trino_platform::{Error, Result};
 
-use crate::Output;
+use crate::{Output, emit, internal, print_json};
 
 #[derive(Subcommand)]
 pub(crate) enum ExchangeCommand {
@@ -58,24 +58,6 @@ pub(crate) struct SpecArg {
     /// The exchange bucket spec (YAML).
     #[arg(long, short, value_name = "FILE")]
     spec: PathBuf,
-}
-
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Internal, e.to_string())
-}
-
-/// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
-fn emit(text: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(internal(format!("cannot write output: {e}"))),
-        _ => Ok(()),
-    }
-}
-
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    emit(&(serde_json::to_string_pretty(value).map_err(internal)? + "\n"))
 }
 
 fn change_line(change: &Change) -> String {

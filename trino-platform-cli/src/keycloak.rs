@@ -15,9 +15,9 @@ use trino_platform::keycloak::{
     AdminCredentials, KeycloakAdmin, KeycloakConnection, OAuthClientSpec, TrinoOAuth2Spec, TrinoVersion,
     gateway_auth_config, gateway_auth_yaml, trino_oauth2_properties,
 };
-use trino_platform::{Error, ErrorKind, Result};
+use trino_platform::{Error, Result};
 
-use crate::Output;
+use crate::{Output, internal};
 
 #[derive(Subcommand)]
 pub(crate) enum KeycloakCommand {
@@ -168,10 +168,6 @@ impl ConnectionArgs {
     async fn admin(&self) -> Result<KeycloakAdmin> {
         KeycloakAdmin::connect(self.connection()?).await
     }
-}
-
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Internal, e.to_string())
 }
 
 fn read(path: &Path) -> Result<String> {

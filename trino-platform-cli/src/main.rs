@@ -12,6 +12,7 @@ use trino_platform::gateway::{Gateway, GatewayConfig};
 use trino_platform::registry::{self, ClusterStore};
 use trino_platform::{Error, ErrorKind, Result};
 
+mod deploy;
 mod exchange;
 mod keycloak;
 mod ranger;
@@ -58,6 +59,9 @@ enum Command {
     /// Keycloak: the platform's OAuth client, and the OAuth2 config of Trino and the gateway.
     #[command(subcommand)]
     Keycloak(keycloak::KeycloakCommand),
+    /// A tenant's platform and cluster bundles on Kubernetes: plan, apply, delete, render.
+    #[command(subcommand)]
+    Deploy(deploy::DeployCommand),
 }
 
 #[derive(Subcommand)]
@@ -166,6 +170,7 @@ async fn run(cli: &Cli) -> Result<()> {
         Command::Exchange(command) => return exchange::run(cli.output, command).await,
         Command::Ranger(command) => return ranger::run(cli.output, command).await,
         Command::Keycloak(command) => return keycloak::run(cli.output, command).await,
+        Command::Deploy(command) => return deploy::run(cli.output, command).await,
     };
     let store = registry::open(&store_url(cli.store.as_deref())?).await?;
     let result = cluster(store.as_ref(), command).await;
@@ -303,6 +308,26 @@ fn exit_code(kind: ErrorKind) -> u8 {
         ErrorKind::Unavailable | ErrorKind::Timeout => 6,
         _ => 1,
     }
+}
+
+/// An `Internal` error from anything displayable.
+pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Internal, e.to_string())
+}
+
+/// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(internal(format!("cannot write output: {e}"))),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `value` as pretty JSON to stdout.
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    emit(&(serde_json::to_string_pretty(value).map_err(internal)? + "\n"))
 }
 
 fn fail(output: Output, error: &Error) -> ExitCode {

@@ -25,7 +25,7 @@ use trino_platform::ranger::{
 };
 use trino_platform::{Error, ErrorKind, Result};
 
-use crate::Output;
+use crate::{Output, print_json};
 
 #[derive(Subcommand)]
 pub(crate) enum RangerCommand {
@@ -107,15 +107,6 @@ pub(crate) struct CheckArgs {
     /// Object: catalog[.schema[.table[.column]]], or resource=value,… (queryid=*).
     #[arg(default_value = "")]
     object: String,
-}
-
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Internal, e.to_string())
-}
-
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value).map_err(internal)?);
-    Ok(())
 }
 
 fn read(path: &Path, what: &str) -> Result<String> {

@@ -21,6 +21,8 @@
 
 #[cfg(feature = "auth")]
 pub mod auth;
+#[cfg(feature = "bundle")]
+pub mod bundle;
 pub mod cluster;
 #[cfg(any(feature = "server", feature = "ranger", feature = "auth", feature = "kube"))]
 mod duration;

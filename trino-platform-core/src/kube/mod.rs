@@ -8,21 +8,22 @@
 //! | `names.rs`, `quantity.rs` | [`ObjectName`], [`Quantity`]: validated while a spec is read |
 //! | `pod.rs` | labels, security contexts, secret environment shared by every pod |
 //! | `namespace.rs` | the workspace's [`namespace`] |
+//! | `render.rs` | [`write_files`]: one YAML file per object and a `kustomization.yaml`, for GitOps |
 //! | `trino/` | [`TrinoClusterSpec`] → node files → the cluster's manifests |
 //! | `gateway/` | [`GatewayDeploymentSpec`] → the gateway's manifests, its PostgreSQL as a KubeBlocks `Cluster` |
-//! | `apply.rs` | [`Kubernetes`]: plan (dry-run), server-side apply, wait until ready, delete |
+//! | `api.rs` | [`Kubernetes`]: plan (dry run), server-side apply, wait until ready, delete |
 
-mod apply;
+mod api;
 mod gateway;
 mod manifest;
 mod names;
 mod namespace;
 mod pod;
 mod quantity;
+mod render;
 mod trino;
 
-#[allow(unused_imports)] // until the apply layer lands
-pub use apply::*;
+pub use api::{KubeProgress, Kubernetes, ObjectAction, ObjectChange};
 pub use gateway::*;
 pub use manifest::{
     COMPONENT_LABEL, CONFIG_CHECKSUM_ANNOTATION, FIELD_MANAGER, INSTANCE_LABEL, Kind, MANAGED_BY_LABEL, Manifest,
@@ -31,4 +32,5 @@ pub use manifest::{
 pub use names::ObjectName;
 pub use namespace::namespace;
 pub use quantity::Quantity;
+pub use render::write_files;
 pub use trino::*;

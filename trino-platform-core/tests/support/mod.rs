@@ -8,6 +8,10 @@
 
 #[cfg(feature = "keycloak")]
 pub mod keycloak;
+#[cfg(feature = "kube")]
+pub mod kube_fake;
+#[cfg(all(feature = "ranger", feature = "server"))]
+pub mod ranger_fake;
 pub mod trino;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -17,7 +17,7 @@ use crate::kube::manifest::SecretValue;
 use crate::kube::names::ObjectName;
 use crate::kube::quantity::Quantity;
 use crate::properties::Properties;
-use crate::ranger::RangerPluginConfig;
+use crate::ranger::{PolicySpec, RangerPluginConfig};
 
 /// The Trino release rendered when a spec names none.
 pub const DEFAULT_TRINO_VERSION: u32 = 476;
@@ -77,6 +77,10 @@ pub struct TrinoClusterSpec {
     /// Ranger system access control on the coordinator.
     #[serde(default)]
     pub ranger: Option<RangerPluginConfig>,
+    /// Policies of the cluster's Ranger service that the cluster bundle ensures in Ranger
+    /// Admin, besides the baseline Trino needs (manifests do not use them).
+    #[serde(default)]
+    pub ranger_policies: Vec<PolicySpec>,
     /// Where the values of the `${ENV:NAME}` secrets of the rendered files come from, by
     /// variable name. Default: the internal shared secret and the OAuth2 keys are generated
     /// once; any other variable is copied from the applying process's variable of that name.
