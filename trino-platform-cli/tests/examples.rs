@@ -45,3 +45,20 @@ fn gateway_example_config_loads() {
     assert!(loaded.routing.rules_file.unwrap().ends_with("examples/rules.yaml"));
     trino_platform::routing::RoutingRules::load(&config.with_file_name("rules.yaml")).unwrap();
 }
+
+#[test]
+fn tenant_example_renders_for_gitops() {
+    let yaml = run(&["deploy", "render", "--tenant", "examples/tenant.yaml"]);
+    for object in ["kind: Namespace", "kind: Cluster", "kind: Ingress", "name: trino-etl-worker", "name: trino-adhoc-coordinator"] {
+        assert!(yaml.contains(object), "{object} missing");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let json = run(&["--output", "json", "deploy", "render", "--tenant", "examples/tenant.yaml", "--out-dir", out]);
+    let written: Vec<String> = serde_json::from_str(&json).unwrap();
+    assert_eq!(written.len(), yaml.matches("\n---\n").count() + 2, "one file per object and the kustomization");
+    let kustomization = std::fs::read_to_string(dir.path().join("kustomization.yaml")).unwrap();
+    assert!(kustomization.contains("- 00-namespace-trino-acme.yaml"), "{kustomization}");
+    let one = run(&["deploy", "render", "--tenant", "examples/tenant.yaml", "--cluster", "adhoc"]);
+    assert!(one.contains("trino-adhoc") && !one.contains("trino-etl") && !one.contains("kind: Namespace"));
+}
