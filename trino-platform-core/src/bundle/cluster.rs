@@ -48,6 +48,7 @@ impl ClusterBundle<'_> {
     /// What [`apply`](Self::apply) would change in Ranger, Kubernetes (a server-side dry run)
     /// and the registry; writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
+        self.tenant.check_environment()?;
         let mut steps = Vec::new();
         if let Some((admin, setup)) = self.ranger()? {
             steps.extend(ranger_steps(&admin.plan(&setup).await?));
@@ -63,6 +64,7 @@ impl ClusterBundle<'_> {
     /// workers are up; then registers it (or brings its registration in line). Idempotent; a
     /// failure names what was done before it.
     pub async fn apply(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
+        self.tenant.check_environment()?;
         let mut run = Run::new(progress);
         self.apply_into(targets, &mut run).await?;
         Ok(run.report)

@@ -66,6 +66,50 @@ impl TenantSpec {
         Ok(manifests)
     }
 
+    /// Checks that every environment variable the tenant needs is set: the Keycloak and
+    /// Ranger Admin secrets, and the values of the Secrets copied from the environment. Fails
+    /// with `InvalidInput` naming every missing variable, before anything is read or written.
+    pub fn check_environment(&self) -> Result<()> {
+        let mut missing = std::collections::BTreeSet::new();
+        let mut need = |name: &str| {
+            if std::env::var_os(name).is_none() {
+                missing.insert(name.to_owned());
+            }
+        };
+        if let Some(keycloak) = &self.platform.keycloak {
+            match &keycloak.credentials {
+                CredentialsRef::Password { password_env, .. } => need(password_env),
+                CredentialsRef::ClientCredentials { client_secret_env, .. } => need(client_secret_env),
+            }
+        }
+        if let Some(ranger) = &self.platform.ranger {
+            need(&ranger.password_env);
+        }
+        for manifest in self.manifests()? {
+            for value in manifest.secret_data().values() {
+                if let crate::kube::SecretValue::FromEnv(name) = value {
+                    need(name);
+                }
+            }
+        }
+        // The OAuth client secret comes from Keycloak, not the environment.
+        if self.platform.keycloak.is_some() {
+            for cluster in &self.clusters {
+                if let Some(oauth2) = &cluster.oauth2 {
+                    missing.remove(&oauth2.secret_env.client_secret);
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = missing.into_iter().collect();
+        Err(crate::Error::invalid_input(format!(
+            "set these environment variables first (the tenant file names them for its secrets): {}",
+            names.join(", ")
+        )))
+    }
+
     /// What [`apply`](Self::apply) would change, platform first; writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
         let mut report = self.platform().plan(targets).await?;
@@ -77,6 +121,7 @@ impl TenantSpec {
 
     /// Applies the platform bundle, then every cluster bundle.
     pub async fn apply(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
+        self.check_environment()?;
         let mut run = Run::new(progress);
         self.platform().apply_into(targets, &mut run).await?;
         for bundle in self.cluster_bundles() {

@@ -26,6 +26,7 @@ impl PlatformBundle<'_> {
     /// What [`apply`](Self::apply) would change, read from S3, Keycloak and Kubernetes (a
     /// server-side dry run); writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
+        self.tenant.check_environment()?;
         let mut steps = Vec::new();
         if let Some(spec) = &self.tenant.platform.exchange {
             let plan = ExchangeBuckets::connect(spec.clone()).await?.plan().await?;
@@ -54,6 +55,7 @@ impl PlatformBundle<'_> {
     /// the gateway (server-side apply), waiting until the gateway and its database are ready.
     /// Idempotent; a failure names what was done before it.
     pub async fn apply(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
+        self.tenant.check_environment()?;
         let mut run = Run::new(progress);
         self.apply_into(targets, &mut run).await?;
         Ok(run.report)

@@ -414,7 +414,13 @@ fn without_server_fields(object: &Value) -> Value {
     object
 }
 
-impl tower::Service<Request<kube::client::Body>> for FakeKubernetes {
+/// Any request body the fake can read: kube's own (in process) or hyper's (over HTTP).
+impl<B> tower::Service<Request<B>> for FakeKubernetes
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
     type Response = Response<Full<Bytes>>;
     type Error = Box<dyn std::error::Error + Send + Sync>;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
@@ -423,7 +429,7 @@ impl tower::Service<Request<kube::client::Body>> for FakeKubernetes {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request<kube::client::Body>) -> Self::Future {
+    fn call(&mut self, request: Request<B>) -> Self::Future {
         let state = self.state.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
@@ -458,5 +464,40 @@ impl tower::Service<Request<kube::client::Body>> for FakeKubernetes {
                 .body(Full::new(Bytes::from(serde_json::to_vec(&answer)?)))?;
             Ok(response)
         })
+    }
+}
+
+impl FakeKubernetes {
+    /// Serves the fake over plain HTTP on a free loopback port, for processes that find their
+    /// cluster through a kubeconfig; returns the server's URL. Stops with the runtime.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let fake = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { break };
+                let service = hyper_util::service::TowerToHyperService::new(fake.clone());
+                tokio::spawn(async move {
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                    let _ = builder.serve_connection(io, service).await;
+                });
+            }
+        });
+        url
+    }
+
+    /// A kubeconfig file in `dir` whose current context is this fake served at `url`.
+    pub fn kubeconfig(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+        let path = dir.join("kubeconfig");
+        let text = format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
+             clusters: [{{name: fake, cluster: {{server: '{url}'}}}}]\n\
+             users: [{{name: tester, user: {{token: test-token}}}}]\n\
+             contexts: [{{name: fake, context: {{cluster: fake, user: tester, namespace: default}}}}]\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        path
     }
 }
