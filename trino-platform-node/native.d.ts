@@ -619,7 +619,10 @@ export declare class Router {
   /** Every cluster the router has, with its status, sorted by name. */
   clusters(): Array<ClusterView>
   /**
-   * Decides where `request` goes and resolves with the decision.
+   * Decides where `request` goes and resolves with the decision. A decision the router
+   * makes from memory settles the Promise at once, without a hop to another thread: every
+   * one but that of a follow-up (or OAuth2 leg) whose route only the store (`storeUrl`)
+   * knows, which waits for the store.
    *
    * Rejects with `NotFound` for a query id no cluster behind this router (or its store) ran,
    * `Unavailable` when no healthy, active cluster can take the request (retrying may help)

@@ -1,8 +1,9 @@
 // Binding overhead of routing: `await router.route(request)` from JavaScript over 100 typed
 // rules, the same rules, clusters and request as the core's criterion benchmark
 // `router/route/new_query_100_rules` (trino-platform-core/benches/routing.rs), so the difference
-// between the two medians is what the binding adds (argument conversion, the Promise, the hop to
-// napi's tokio runtime and back, the decision object).
+// between the two medians is what the binding adds (argument conversion, the Promise, the
+// decision object; a decision made from memory settles its Promise on the JavaScript thread,
+// without the hop to napi's tokio runtime and back that a store lookup takes).
 //
 // Run against an optimised addon (the test build is unoptimised):
 //   npm run build:release && node bench/route-overhead.mjs [samples] [calls-per-sample]
@@ -71,6 +72,7 @@ async function measure(label, call) {
 }
 
 await measure('router.route over 100 rules from Node.js', () => router.route(request))
-// The same Promise round trip through napi's tokio runtime with no routing work in it: how
-// much of the overhead is the hop rather than the conversions.
+// A Promise round trip through napi's tokio runtime with no work in it: what every Promise
+// method that does I/O pays for the hop to a worker thread and back (route() skips it when the
+// decision needs no store).
 await measure('bare binding Promise round trip (flush() without a store)', () => router.flush())

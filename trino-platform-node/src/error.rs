@@ -5,10 +5,13 @@
 //! tokio runtime, and its error is turned into a JavaScript `Error` (with `code` set from
 //! [`ErrorKind`], never from the message) back on the JavaScript thread. Synchronous methods
 //! pass their core result through [`or_throw`], which builds the very same `Error` and throws it.
+//! [`settle_eager`] is [`settle`] for work that is usually ready at once (a routing decision
+//! from memory): it settles such a Promise without the hop to a tokio worker and back.
 
 use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue, Unknown, within_runtime_if_available};
 use napi::{Env, JsError};
 use napi_derive::napi;
 use trino_platform::ErrorKind;
@@ -61,6 +64,25 @@ where
     })
 }
 
+/// [`settle`], but `work` is first polled once on the JavaScript thread (inside napi's tokio
+/// runtime, as on a worker): when it is ready then, the Promise is settled at once, with the
+/// same value or coded `Error`, and no thread is woken; otherwise it goes on on the runtime as
+/// with `settle` (the future's next poll brings the runtime's waker). For short work only:
+/// whatever the first poll computes runs on the JavaScript thread.
+pub(crate) fn settle_eager<T, F>(env: &Env, work: F) -> napi::Result<PromiseRaw<'_, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = trino_platform::Result<T>> + Send + 'static,
+{
+    let mut work = Box::pin(work);
+    let mut cx = Context::from_waker(Waker::noop());
+    match within_runtime_if_available(|| work.as_mut().poll(&mut cx)) {
+        Poll::Ready(Ok(value)) => PromiseRaw::resolve(env, value),
+        Poll::Ready(Err(err)) => PromiseRaw::reject(env, coded_value(env, &err)),
+        Poll::Pending => settle(env, work),
+    }
+}
+
 /// The outcome of a synchronous method: its value, or the coded `Error` (as [`settle`] rejects
 /// with) for JavaScript to throw.
 pub(crate) fn or_throw<T>(env: &Env, result: trino_platform::Result<T>) -> napi::Result<T> {
@@ -70,10 +92,14 @@ pub(crate) fn or_throw<T>(env: &Env, result: trino_platform::Result<T>) -> napi:
 /// A JavaScript `Error` whose `code` is `err`'s kind name and whose message is `err`'s message
 /// (which never holds a secret; the cause chain stays on the Rust side).
 fn coded(env: &Env, err: &trino_platform::Error) -> napi::Error {
-    let coded = napi::Error::new(err.kind().as_str(), err.message().to_owned());
     // A napi::Error that wraps a JavaScript value is thrown, or rejects a Promise, as that very
     // value, so the `code` set here is what JavaScript sees.
-    napi::Error::from(JsError::from(coded).into_unknown(*env))
+    napi::Error::from(coded_value(env, err))
+}
+
+/// The JavaScript `Error` of [`coded`] itself.
+fn coded_value<'env>(env: &'env Env, err: &trino_platform::Error) -> Unknown<'env> {
+    JsError::from(napi::Error::new(err.kind().as_str(), err.message().to_owned())).into_unknown(*env)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use trino_platform::routing::{self, QueryId};
 use trino_platform::{Error, Result};
 
 use crate::cluster::NewCluster;
-use crate::error::{or_throw, settle};
+use crate::error::{or_throw, settle, settle_eager};
 use crate::route::{ClusterStatus, ClusterView, RecordQueryOptions, RouteDecision, RouteRequest, RouterConfig};
 use crate::rules::RoutingRules;
 
@@ -100,7 +100,10 @@ impl Router {
         self.inner.clusters().into_iter().map(ClusterView::from).collect()
     }
 
-    /// Decides where `request` goes and resolves with the decision.
+    /// Decides where `request` goes and resolves with the decision. A decision the router
+    /// makes from memory settles the Promise at once, without a hop to another thread: every
+    /// one but that of a follow-up (or OAuth2 leg) whose route only the store (`storeUrl`)
+    /// knows, which waits for the store.
     ///
     /// Rejects with `NotFound` for a query id no cluster behind this router (or its store) ran,
     /// `Unavailable` when no healthy, active cluster can take the request (retrying may help)
@@ -109,7 +112,7 @@ impl Router {
     pub fn route<'env>(&self, env: &'env Env, request: RouteRequest) -> napi::Result<PromiseRaw<'env, RouteDecision>> {
         let router = Arc::clone(&self.inner);
         let request = routing::RouteRequest::from(request);
-        settle(env, async move { Ok(router.route(&request).await?.into()) })
+        settle_eager(env, async move { Ok(router.route(&request).await?.into()) })
     }
 
     /// Remembers that cluster `clusterName` runs query `queryId` (call it on the first response

@@ -148,6 +148,22 @@ describe('error codes', () => {
     assert.match(err.message, /127\.0\.0\.1:1/)
   })
 
+  test('a decision from memory settles its Promise before route() returns, resolved or rejected', async () => {
+    const router = await Router.open()
+    router.setClusters(twoClusters)
+    // Promise.race settles with the first settled Promise in its list: route()'s, when it was
+    // settled already, else the marker's.
+    const later = () => Promise.resolve('later')
+    const decided = await Promise.race([router.route(newQuery()), later()])
+    assert.ok(['a', 'b'].includes(decided.cluster?.name), `${JSON.stringify(decided)}`)
+    const refused = router.route(followUp('20990101_000000_00009_zzzzz'))
+    await rejectsCode(Promise.race([refused, later()]), 'NotFound', 'settled at once')
+    // A Promise method that goes to the runtime (flush) is still pending then.
+    const flushed = router.flush()
+    assert.equal(await Promise.race([flushed, later()]), 'later')
+    await flushed
+  })
+
   test('route rejects NotFound, Unavailable and InvalidInput', async () => {
     const router = await Router.open({ honorRoutingGroupHeader: true })
     router.setClusters(twoClusters)
@@ -220,11 +236,16 @@ async function stickyRoutesAreShared(url, origin) {
     await second.flush()
     assert.equal((await first.route({ method: 'GET', path: `/v1/query/${ID2}` })).cluster.name, 'b')
 
-    // Recording an id again keeps its first route in the store: a third router still finds b.
+    // Recording an id again keeps its first route in the store: a third router still finds b,
+    // after asking the store (its Promise is pending when route() returns).
     second.recordQuery(ID, 'a')
     await second.flush()
     const third = await open()
-    assert.equal((await third.route(followUp())).cluster.name, 'b')
+    const looked = third.route(followUp())
+    assert.equal(await Promise.race([looked, Promise.resolve('later')]), 'later', 'a route only the store knows waits for it')
+    assert.equal((await looked).cluster.name, 'b')
+    // Neither the memory nor the store knows this one: NotFound, from the store's answer.
+    await rejectsCode(third.route(followUp('20990101_000000_00009_zzzzz')), 'NotFound', 'unknown to the store')
   } finally {
     await store.close()
   }
