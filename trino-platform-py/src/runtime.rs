@@ -8,10 +8,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
+use pyo3::{IntoPyObjectExt, intern};
 use pyo3_async_runtimes::{TaskLocals, generic};
 use serde::Serialize;
 use tokio::runtime::Runtime;
@@ -80,9 +81,13 @@ where
 }
 
 /// `future` as an awaitable of the running asyncio event loop: an `asyncio.Future` that resolves
-/// to the Python form of its output, or raises the exception of its error's kind. The future runs
-/// on the runtime's worker threads (the same runtime as [`block_on`]), so the event loop is never
-/// blocked; cancelling the `asyncio.Future` drops it, which stops the core call at its next await.
+/// to the Python form of its output, or raises the exception of its error's kind.
+///
+/// The future is polled once at once (inside the runtime, with the GIL released): one that is
+/// ready then (a route decided in memory) gives a future that is done already, with no trip
+/// through the runtime's threads. Otherwise it goes on on the runtime's worker threads (the same
+/// runtime as [`block_on`]), so the event loop is never blocked while it waits; cancelling the
+/// `asyncio.Future` drops it, which stops the core call at its next await.
 ///
 /// Raises `RuntimeError` when no event loop runs in this thread, `ConflictError` in a forked
 /// child (see [`runtime`]).
@@ -91,10 +96,32 @@ where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    runtime().map_err(to_pyerr)?;
-    // The outcome is turned into Python objects (or the exception) where pyo3-async-runtimes
-    // resolves the asyncio future, holding the GIL: never on a runtime worker.
-    generic::future_into_py::<Bridge, _, _>(py, async move { Ok(Outcome(future.await)) })
+    let rt = runtime().map_err(to_pyerr)?;
+    let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
+    let mut future = Box::pin(future);
+    let first = py.detach(|| {
+        let _entered = rt.enter();
+        // A waker that does nothing: when the future is not ready, the runtime polls it again
+        // (with its own waker) as soon as it is spawned.
+        future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+    });
+    match first {
+        Poll::Ready(result) => {
+            let done = event_loop.call_method0(intern!(py, "create_future"))?;
+            match Outcome(result).into_pyobject(py) {
+                Ok(value) => done.call_method1(intern!(py, "set_result"), (value,))?,
+                Err(err) => done.call_method1(intern!(py, "set_exception"), (err.into_value(py),))?,
+            };
+            Ok(done)
+        }
+        // The outcome is turned into Python objects (or the exception) where pyo3-async-runtimes
+        // resolves the asyncio future, holding the GIL: never on a runtime worker.
+        Poll::Pending => generic::future_into_py_with_locals::<Bridge, _, _>(
+            py,
+            TaskLocals::new(event_loop).copy_context(py)?,
+            async move { Ok(Outcome(future.await)) },
+        ),
+    }
 }
 
 /// pyo3-async-runtimes' view of [`RUNTIME`]: it spawns the awaitables' futures there, and

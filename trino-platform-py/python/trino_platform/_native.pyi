@@ -231,7 +231,11 @@ class Cluster:
 
 @final
 class ClusterStore:
-    """Where cluster registrations live: ``sqlite:///path.db`` or ``postgres://user:password@host/db``."""
+    """Where cluster registrations live: ``sqlite:///path.db`` or ``postgres://user:password@host/db``.
+
+    Every method blocks with the GIL released (Ctrl-C interrupts it); ``with ClusterStore.open(url)
+    as store:`` closes it on exit. ``AsyncClusterStore`` is the same for asyncio.
+    """
 
     @classmethod
     def open(cls, url: str) -> ClusterStore:
@@ -459,7 +463,9 @@ class Router:
     OAuth2 leg to the coordinator that issued the challenge; otherwise the routing group is the
     ``X-Trino-Routing-Group`` header (when honoured), else the first matching rule's, else
     ``default_group``, and a healthy, active cluster of that group is picked by ``policy`` (or of
-    ``fallback_group``). Thread-safe; ``route`` and ``flush`` release the GIL.
+    ``fallback_group``). Thread-safe; ``route``, ``flush`` and ``close`` release the GIL.
+    ``with Router(store_url=...) as router:`` writes the pending sticky routes and closes the store
+    on exit.
     """
 
     def __new__(
