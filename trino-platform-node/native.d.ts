@@ -58,7 +58,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * Where the gateway's cluster registrations live: an SQLite file or a PostgreSQL database, in
  * trino-gateway-compatible tables. Open one with `ClusterStore.open(url)`.
  *
- * Every method returns a Promise. A rejection is an `Error` whose `code` is an `ErrorCode`
+ * Every method returns a Promise; `clusters(filter)` iterates what `list(filter)` resolves
+ * with (`for await`). A rejection is an `Error` whose `code` is an `ErrorCode`
  * (`'InvalidInput'`, `'NotFound'`, `'AlreadyExists'`, `'Unavailable'`, …) and whose message
  * says what was wrong, never containing a password. Arguments of the wrong JavaScript type
  * (which the typings rule out) throw at the call instead, with napi's own codes
@@ -459,7 +460,8 @@ export declare class PolicyEngine {
 /**
  * A client of Ranger Admin's public v2 REST API (HTTP Basic authentication, over rustls):
  * it converges the Trino service, the baseline policies Trino needs and named policies
- * (`ensure`, idempotent), and downloads a service's policies as the plugin does.
+ * (`ensure`, idempotent), lists a service's policies (`listPolicies`, or `for await` over
+ * `policies(service)`), and downloads them as the plugin does.
  *
  * Every method returns a Promise. A rejection is an `Error` whose `code` is an `ErrorCode`:
  * `'InvalidInput'` (a bad spec, or one Ranger refuses), `'Unauthorized'` (the user name or

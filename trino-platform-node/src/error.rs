@@ -22,25 +22,31 @@ use trino_platform::ErrorKind;
 #[napi(string_enum)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
-    /// A value that can never succeed: a bad cluster name, URL, routing group, store URL, query
-    /// id or routing rule.
+    /// A value that can never succeed: a bad name, URL, routing rule or spec field, a malformed
+    /// request, or one the server (Ranger Admin, Keycloak) refuses as invalid. The message
+    /// names the field.
     InvalidInput,
-    /// The named cluster does not exist, or no cluster ran the query id.
+    /// What was named does not exist: a cluster, a query id no cluster ran, a Keycloak realm or
+    /// client, a Ranger service.
     NotFound,
-    /// A cluster with that name is registered already.
+    /// What was to be created exists: a cluster name taken, a Keycloak user with a taken
+    /// e-mail, an S3 bucket someone else owns.
     AlreadyExists,
-    /// The current state forbids the change (for example a concurrent modification).
+    /// The current state forbids the change: a bucket managed for another workspace, a Ranger
+    /// policy on resources another policy holds, a service of another type under the name, a
+    /// concurrent modification.
     Conflict,
-    /// Missing or wrong credentials (for example a rejected database password).
+    /// Missing or wrong credentials: a database password, an admin password, a client secret.
     Unauthorized,
     /// Valid credentials without the permission.
     Forbidden,
-    /// The store cannot be reached or was closed, or no healthy, active cluster can take a
-    /// request; retrying may help.
+    /// A server (the store, S3, Ranger Admin, Keycloak) cannot be reached, a store was closed,
+    /// or no healthy, active cluster can take a request; retrying may help.
     Unavailable,
     /// An operation did not finish in time; retrying may help.
     Timeout,
-    /// The database answered with an error that is none of the above.
+    /// A server answered with an error that is none of the above, or with something its API
+    /// does not document.
     Backend,
     /// A bug in trino-platform.
     Internal,

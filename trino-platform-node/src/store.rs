@@ -14,7 +14,8 @@ use crate::error::settle;
 /// Where the gateway's cluster registrations live: an SQLite file or a PostgreSQL database, in
 /// trino-gateway-compatible tables. Open one with `ClusterStore.open(url)`.
 ///
-/// Every method returns a Promise. A rejection is an `Error` whose `code` is an `ErrorCode`
+/// Every method returns a Promise; `clusters(filter)` iterates what `list(filter)` resolves
+/// with (`for await`). A rejection is an `Error` whose `code` is an `ErrorCode`
 /// (`'InvalidInput'`, `'NotFound'`, `'AlreadyExists'`, `'Unavailable'`, …) and whose message
 /// says what was wrong, never containing a password. Arguments of the wrong JavaScript type
 /// (which the typings rule out) throw at the call instead, with napi's own codes

@@ -12,7 +12,8 @@ use crate::input::{SpecArg, from_object, spec_of};
 
 /// A client of Ranger Admin's public v2 REST API (HTTP Basic authentication, over rustls):
 /// it converges the Trino service, the baseline policies Trino needs and named policies
-/// (`ensure`, idempotent), and downloads a service's policies as the plugin does.
+/// (`ensure`, idempotent), lists a service's policies (`listPolicies`, or `for await` over
+/// `policies(service)`), and downloads them as the plugin does.
 ///
 /// Every method returns a Promise. A rejection is an `Error` whose `code` is an `ErrorCode`:
 /// `'InvalidInput'` (a bad spec, or one Ranger refuses), `'Unauthorized'` (the user name or
