@@ -8,7 +8,8 @@
 //
 // - `POST /service/public/v2/api/service` → 200 + the service with `id`, passwords masked as
 //   `*******`; creating a service also creates Ranger's default "all - …" policies for its
-//   `username`; only an admin may create one (403); a taken name → 400
+//   `username`, one per resource path of the trino service-def; only an admin may create one
+//   (403); a taken name → 400
 //   `{"statusCode":1,"msgDesc":"Validation failure: error code[1007], reason[Duplicate service
 //   name: name=[…]], …"}`; another type → 400 (1008); missing mandatory configs → 400 (1011);
 // - `GET /service/public/v2/api/service/name/{name}` → 200 / 404 `{"statusCode":1,"msgDesc":"Not found"}`;
@@ -189,19 +190,27 @@ export class RangerAdminFake {
     const id = this.#id()
     const service = { ...body, id, guid: `guid-${id}`, version: 1, policyVersion: 1, createTime: CREATED, isEnabled: body.isEnabled ?? true }
     this.services.push(service)
-    // Ranger creates its default "all - …" policies with every service, for its lookup user.
+    // Ranger creates a default "all - …" policy with every service, for its lookup user, for
+    // each root-to-leaf path of the service-def's resources (RangerBaseService.
+    // getDefaultRangerPolicies; every trino resource is mandatory).
     const lookupUser = body.configs.username
-    for (const [label, resources] of [
-      ['catalog, schema, table, column', { catalog: { values: ['*'] }, schema: { values: ['*'] }, table: { values: ['*'] }, column: { values: ['*'] } }],
-      ['trinouser', { trinouser: { values: ['*'] } }],
-      ['queryid', { queryid: { values: ['*'] } }],
-      ['sysinfo', { sysinfo: { values: ['*'] } }],
-      ['catalog, schema, procedure', { catalog: { values: ['*'] }, schema: { values: ['*'] }, procedure: { values: ['*'] } }],
+    for (const path of [
+      ['catalog', 'schema', 'table', 'column'],
+      ['catalog', 'sessionproperty'],
+      ['catalog', 'schema', 'procedure'],
+      ['catalog', 'schema', 'schemafunction'],
+      ['trinouser'],
+      ['systemproperty'],
+      ['function'],
+      ['queryid'],
+      ['sysinfo'],
+      ['role'],
     ]) {
       const pid = this.#id()
       this.policies.push({
         id: pid, guid: `guid-${pid}`, version: 1, isEnabled: true, service: name, serviceType: 'trino',
-        name: `all - ${label}`, policyType: 0, policyPriority: 0, isAuditEnabled: true, resources, isDenyAllElse: false,
+        name: `all - ${path.join(', ')}`, policyType: 0, policyPriority: 0, isAuditEnabled: true,
+        resources: Object.fromEntries(path.map((resource) => [resource, { values: ['*'] }])), isDenyAllElse: false,
         policyItems: [{ accesses: [{ type: 'all', isAllowed: true }], users: [lookupUser], groups: [], roles: [], conditions: [], delegateAdmin: true }],
       })
     }
