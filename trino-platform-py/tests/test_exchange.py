@@ -13,6 +13,8 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -746,3 +748,29 @@ def test_async_calls_leave_the_event_loop_running_while_s3_is_silent() -> None:
     assert isinstance(raised, OperationTimeoutError) and SECRET not in str(raised), raised
     assert ticks[-1] - ticks[0] >= 0.5
     assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.3, "the event loop was blocked meanwhile"
+
+
+EXIT_RIGHT_AFTER = """
+import asyncio, sys
+from trino_platform import AsyncExchangeBuckets, ExchangeBucketSpec
+
+spec = ExchangeBucketSpec.from_dict({"workspace": sys.argv[1], "region": "us-east-1", "endpoint": sys.argv[2], "pathStyle": True})
+
+async def main():
+    async with AsyncExchangeBuckets.connect(spec) as buckets:
+        return await buckets.teardown(progress=lambda progress: None)
+
+print(asyncio.run(main())["existed"])
+"""
+
+
+def test_the_interpreter_exits_cleanly_right_after_an_awaited_teardown(s3_endpoint: str, workspace: str) -> None:
+    """The process ends as soon as the awaited teardown (with a progress callback) returns.
+    Runtime threads still inside Python then (resolving the future, relaying progress) used to
+    crash it while the interpreter finalized (segfault or abort in about one run of four); the
+    package's ``atexit`` hook waits for them. Twelve runs, each a new interpreter."""
+    for run in range(12):
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_RIGHT_AFTER, workspace, s3_endpoint], capture_output=True, text=True, timeout=60
+        )
+        assert (done.returncode, done.stdout) == (0, "False\n"), f"run {run}: {done.returncode} {done.stderr[-2000:]}"
