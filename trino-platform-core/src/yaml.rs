@@ -20,6 +20,14 @@ pub(crate) fn from_multiple<T: DeserializeOwned>(text: &str, what: &str) -> Resu
     serde_saphyr::from_multiple(text).map_err(|e| invalid(what, &e))
 }
 
+/// Reads the file at `path` and parses it with `parse` (a spec's `from_yaml`). Fails with
+/// `InvalidInput`: "cannot read PATH: …", or the parse error prefixed with the path.
+pub(crate) fn load<T>(path: &std::path::Path, parse: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid_input(format!("cannot read {}: {e}", path.display())).with_source(e))?;
+    parse(&text).map_err(|e| Error::invalid_input(format!("{}: {}", path.display(), e.message())))
+}
+
 fn invalid(what: &str, e: &serde_saphyr::Error) -> Error {
     let plain = e.render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
     Error::invalid_input(format!("invalid {what}: {plain}"))

@@ -357,9 +357,7 @@ impl TenantSpec {
 
     /// Reads and parses a tenant file.
     pub fn load(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::invalid_input(format!("cannot read {}: {e}", path.display())).with_source(e))?;
-        Self::from_yaml(&text).map_err(|e| Error::invalid_input(format!("{}: {}", path.display(), e.message())))
+        crate::yaml::load(path, Self::from_yaml)
     }
 
     /// The cluster called `name`. Fails with `NotFound` when the tenant has none.

@@ -124,9 +124,7 @@ impl ExchangeBucketSpec {
     /// Reads and parses a YAML spec file; fails with `InvalidInput` when it cannot be read or
     /// is invalid (the message names the file and the field).
     pub fn load(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::invalid_input(format!("cannot read {}: {e}", path.display())).with_source(e))?;
-        Self::from_yaml(&text).map_err(|e| Error::invalid_input(format!("{}: {}", path.display(), e.message())))
+        crate::yaml::load(path, Self::from_yaml)
     }
 
     /// Checks what single fields cannot: a region or an endpoint is set, the lifecycle days are

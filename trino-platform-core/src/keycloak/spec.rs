@@ -117,6 +117,12 @@ impl OAuthClientSpec {
         Ok(spec)
     }
 
+    /// Reads and parses a spec file ([`from_yaml`](Self::from_yaml)). Fails with
+    /// `InvalidInput` naming the file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        crate::yaml::load(path, Self::from_yaml)
+    }
+
     /// Checks every field. Fails with `InvalidInput` naming the field.
     pub fn validate(&self) -> Result<()> {
         validate_realm(&self.realm)?;

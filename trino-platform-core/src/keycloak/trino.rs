@@ -217,6 +217,12 @@ impl TrinoOAuth2Spec {
         Ok(spec)
     }
 
+    /// Reads and parses a spec file ([`from_yaml`](Self::from_yaml)). Fails with
+    /// `InvalidInput` naming the file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        crate::yaml::load(path, Self::from_yaml)
+    }
+
     /// Checks the fields. Fails with `InvalidInput` naming the field.
     pub fn validate(&self) -> Result<()> {
         let issuer = url::Url::parse(&self.issuer)

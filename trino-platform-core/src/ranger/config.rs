@@ -25,7 +25,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result};
 use crate::secret::redact_url;
@@ -92,13 +92,51 @@ impl fmt::Display for ServiceName {
 ///   must be set from a Kubernetes Secret. Only for properties Ranger reads through Hadoop's
 ///   `Configuration.get` (the policy download credentials).
 /// - `{"value": "…"}`: the password is written into the file, and the file is marked secret.
-#[derive(Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// A password written as plain text is refused without being quoted back (serde's own
+/// message for an unknown enum variant would repeat it).
+#[derive(Clone)]
 pub enum SecretRef {
     /// An environment variable of the coordinator (`[A-Z_][A-Z0-9_]*`).
     Env(String),
     /// The secret itself.
     Value(SecretString),
+}
+
+impl<'de> Deserialize<'de> for SecretRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{Error as _, MapAccess, Visitor};
+
+        struct Form;
+        impl<'de> Visitor<'de> for Form {
+            type Value = SecretRef;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("{env: NAME} or {value: …}")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<SecretRef, E> {
+                Err(E::custom(
+                    "a password is given as {env: NAME} (a variable of the coordinator) or {value: …}, not as plain text",
+                ))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<SecretRef, A::Error> {
+                let key: String = map.next_key()?.ok_or_else(|| A::Error::custom("give env or value"))?;
+                let secret = match key.as_str() {
+                    "env" => SecretRef::Env(map.next_value()?),
+                    "value" => SecretRef::Value(map.next_value()?),
+                    // Not `unknown_field`: it would repeat the key, which may be the password.
+                    _ => return Err(A::Error::custom("the only keys are env and value")),
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(A::Error::custom("give env or value, not both"));
+                }
+                Ok(secret)
+            }
+        }
+        deserializer.deserialize_any(Form)
+    }
 }
 
 impl fmt::Debug for SecretRef {
@@ -420,6 +458,12 @@ impl RangerPluginConfig {
         crate::yaml::from_str(text, "Ranger plugin config")
     }
 
+    /// Reads and parses a spec file ([`from_yaml`](Self::from_yaml)). Fails with
+    /// `InvalidInput` naming the file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        crate::yaml::load(path, Self::from_yaml)
+    }
+
     /// Parses a JSON spec. Fails with `InvalidInput` naming the bad key or value.
     pub fn from_json(text: &str) -> Result<Self> {
         serde_json::from_str(text).map_err(|e| Error::invalid_input(format!("invalid Ranger plugin config: {e}")))
@@ -589,6 +633,20 @@ fn names(what: &str, values: &[String]) -> Result<()> {
 mod tests {
     use super::*;
     use crate::ErrorKind;
+
+    #[test]
+    fn a_password_in_the_wrong_shape_is_not_repeated() {
+        let base = "serviceName: dev_trino\nadminUrls: [http://ranger:6080]\ndownloadAuth: {username: trino, password: ";
+        for wrong in ["Hunter2-pw}", "{Hunter2-pw: x}}", "{env: A, value: Hunter2-pw}}"] {
+            let err = RangerPluginConfig::from_yaml(&format!("{base}{wrong}\n")).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(!err.message().contains("Hunter2-pw"), "{err}");
+        }
+        let env = RangerPluginConfig::from_yaml(&format!("{base}{{env: RANGER_PW}}}}\n")).unwrap();
+        assert!(matches!(env.download_auth.unwrap().password, SecretRef::Env(name) if name == "RANGER_PW"));
+        let value = RangerPluginConfig::from_yaml(&format!("{base}{{value: Hunter2-pw}}}}\n")).unwrap();
+        assert!(matches!(value.download_auth.unwrap().password, SecretRef::Value(_)));
+    }
 
     #[test]
     fn defaults_and_validation() {

@@ -483,6 +483,12 @@ impl RangerSetupSpec {
         crate::yaml::from_str(text, "Ranger setup spec")
     }
 
+    /// Reads and parses a spec file ([`from_yaml`](Self::from_yaml)). Fails with
+    /// `InvalidInput` naming the file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        crate::yaml::load(path, Self::from_yaml)
+    }
+
     /// Validates the whole spec (service configs, every policy, unique names) without network.
     pub fn validate(&self) -> Result<()> {
         self.service.desired_configs()?;
