@@ -76,9 +76,11 @@ async fn plan_apply_plan_delete_through_the_cli() {
     assert!(created.success());
     let store = format!("{}/{database}", postgres.rsplit_once('/').unwrap().0);
 
-    let kube = kube_fake::FakeKubernetes::new(1);
+    let kube = kube_fake::FakeKube::new();
+    // Finalizers (the namespaces', KubeBlocks') finish on the next read after a delete.
+    kube.finalize_after(0);
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = kube_fake::FakeKubernetes::kubeconfig(dir.path(), &kube.serve().await);
+    let kubeconfig = kube_fake::FakeKube::kubeconfig(dir.path(), &kube.serve().await);
     let ranger = ranger_fake::start().await;
     let realm = format!("cli-deploy-{}", std::process::id());
     std::fs::write(
@@ -118,7 +120,8 @@ async fn plan_apply_plan_delete_through_the_cli() {
     assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
     assert!(text.contains("+ Registry   cluster etl"), "{text}");
     assert!(text.contains("+ Kubernetes Deployment"), "{text}");
-    assert!(kube.get(&format!("/apis/apps/v1/namespaces/trino-{workspace}/deployments/trino-etl-worker")).is_some());
+    let namespace = format!("trino-{workspace}");
+    assert!(kube.object("deployments", Some(&namespace), "trino-etl-worker").is_some());
 
     let again = report(&deploy(dir.path(), &envs, &["plan", "--output", "json"]).await);
     assert!(changes(&again).is_empty(), "{:?}", changes(&again));
@@ -134,7 +137,16 @@ async fn plan_apply_plan_delete_through_the_cli() {
 
     let deleted = report(&deploy(dir.path(), &envs, &["delete", "--output", "json"]).await);
     assert!(changes(&deleted).iter().any(|c| c.contains("\"deleted\"")), "{deleted}");
-    assert!(kube.paths().is_empty(), "{:?}", kube.paths());
+    let terminating = |name: &String| {
+        let (plural, rest) = name.split_once(' ').unwrap();
+        let (ns, object) = rest.split_once('/').map_or((None, rest), |(ns, object)| (Some(ns), object));
+        kube.object(plural, ns, object).is_some_and(|o| o["metadata"]["deletionTimestamp"].is_string())
+    };
+    assert!(kube.names().iter().all(terminating), "only finalizing objects are left: {:?}", kube.names());
+    // Again: nothing left to delete, and what was finalizing is gone.
+    let again = report(&deploy(dir.path(), &envs, &["delete", "--output", "json"]).await);
+    assert!(changes(&again).is_empty(), "{:?}", changes(&again));
+    assert!(kube.names().is_empty(), "{:?}", kube.names());
 
     let connection = KeycloakConnection::new(kc_url, AdminCredentials::password(kc_user, kc_password));
     KeycloakAdmin::connect(connection).await.unwrap().delete_realm(&realm).await.unwrap();

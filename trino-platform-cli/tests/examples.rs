@@ -49,7 +49,9 @@ fn gateway_example_config_loads() {
 #[test]
 fn tenant_example_renders_for_gitops() {
     let yaml = run(&["deploy", "render", "--tenant", "examples/tenant.yaml"]);
-    for object in ["kind: Namespace", "kind: Cluster", "kind: Ingress", "name: trino-etl-worker", "name: trino-adhoc-coordinator"] {
+    for object in
+        ["kind: Namespace", "kind: Cluster", "kind: Ingress", "name: trino-etl-worker", "name: trino-adhoc-coordinator"]
+    {
         assert!(yaml.contains(object), "{object} missing");
     }
     let dir = tempfile::tempdir().unwrap();

@@ -19,19 +19,19 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use support::keycloak::{Keycloak, TestRealm, keycloak};
-use support::kube_fake::{Failure, FakeKubernetes};
+use support::kube_fake::{FakeKube, Fault};
 use support::{Fresh, ranger_fake, service_var};
 use trino_platform::ErrorKind;
 use trino_platform::bundle::{BundleEvent, BundleReport, Outcome, System, Targets, TenantSpec};
 use trino_platform::exchange::ExchangeBuckets;
-use trino_platform::kube::Kubernetes;
+use trino_platform::kube::{KubeOptions, Kubernetes};
 
 /// The variable the tenant names for Ranger Admin's password.
 const RANGER_PASSWORD_ENV: &str = "TP_TEST_BUNDLE_RANGER_PASSWORD";
 
 /// One running environment: the fakes, the services, and a tenant file for them.
 struct World {
-    kube: FakeKubernetes,
+    kube: FakeKube,
     ranger: ranger_fake::Running,
     store: Fresh,
     keycloak: Keycloak,
@@ -49,15 +49,11 @@ async fn world() -> Option<World> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let workspace = format!("bundle-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let realm = TestRealm::reserve(&keycloak, "bundle");
-    Some(World {
-        kube: FakeKubernetes::new(2),
-        ranger: ranger_fake::start().await,
-        store,
-        keycloak,
-        realm,
-        workspace,
-        s3,
-    })
+    let kube = FakeKube::new();
+    // Workloads come up over two reads; finalizers finish on the next read after a delete.
+    kube.deployments_ready_after(Some(2));
+    kube.finalize_after(0);
+    Some(World { kube, ranger: ranger_fake::start().await, store, keycloak, realm, workspace, s3 })
 }
 
 impl World {
@@ -118,7 +114,9 @@ clusters:
 
     async fn targets(&self) -> Targets {
         let store = trino_platform::registry::open(&self.store.url).await.unwrap();
-        let kube = Kubernetes::from_client(self.kube.client()).with_poll_interval(Duration::from_millis(5));
+        let options =
+            KubeOptions { attempts: 3, backoff: Duration::from_millis(1), poll_interval: Duration::from_millis(5) };
+        let kube = Kubernetes::from_client(self.kube.client()).with_options(options);
         Targets::new(kube, Some(store)).with_wait_timeout(Duration::from_secs(30))
     }
 }
@@ -153,7 +151,8 @@ async fn plan_then_apply_converges_and_a_second_apply_changes_nothing() {
     let applied = tenant.apply(&targets, &progress).await.unwrap();
     assert_eq!(outcomes(&applied), planned, "apply did what the plan said");
     let events = events.into_inner().unwrap();
-    assert!(events.iter().any(|e| e.contains("Deployment") && e.contains("available")), "{events:?}");
+    assert!(events.iter().any(|e| e.contains("Deployment") && e.ends_with(": 1/2 ready")), "{events:?}");
+    assert!(events.iter().any(|e| e.contains("Deployment") && e.ends_with(": ready")), "{events:?}");
 
     // Each system holds what the tenant says, checked through its own API.
     let exchange = tenant.platform.exchange.clone().unwrap();
@@ -164,7 +163,8 @@ async fn plan_then_apply_converges_and_a_second_apply_changes_nothing() {
     let redirects = client["redirectUris"].as_array().unwrap();
     assert_eq!(redirects[0], format!("https://{}.trino.example.com/oauth2/callback", world.workspace));
     let secret = admin.client_secret(&world.realm.name, "trino").await.unwrap();
-    let stored = world.kube.get(&format!("/api/v1/namespaces/trino-{}/secrets/trino-etl", world.workspace)).unwrap();
+    let namespace = format!("trino-{}", world.workspace);
+    let stored = world.kube.object("secrets", Some(&namespace), "trino-etl").unwrap();
     let fed = stored["data"]["TRINO_OAUTH2_CLIENT_SECRET"].as_str().unwrap();
     use base64::Engine as _;
     let fed = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(fed).unwrap()).unwrap();
@@ -187,6 +187,14 @@ async fn plan_then_apply_converges_and_a_second_apply_changes_nothing() {
     assert_eq!(world.ranger.writes(), ranger_writes, "the second apply wrote to Ranger");
     assert!(!tenant.plan(&targets).await.unwrap().changed());
 
+    // A changed tenant: the plan names the fields that differ.
+    let grown = TenantSpec::from_yaml(&world.tenant_yaml().replace("replicas: 2", "replicas: 3")).unwrap();
+    let plan = grown.plan(&targets).await.unwrap();
+    let updated: Vec<&trino_platform::bundle::Step> = plan.changes().collect();
+    assert_eq!(updated.len(), 1, "{:?}", changed(&plan));
+    assert_eq!(updated[0].target, format!("Deployment trino-{}/trino-etl-worker", world.workspace));
+    assert_eq!((updated[0].outcome, updated[0].details.clone()), (Outcome::Updated, vec!["spec.replicas".to_owned()]));
+
     tenant.delete(&targets, &|_: &BundleEvent| {}).await.unwrap();
     world.realm.delete().await;
 }
@@ -196,8 +204,9 @@ async fn an_interrupted_apply_says_what_it_did_and_a_rerun_finishes() {
     let Some(world) = world().await else { return };
     let tenant = world.tenant();
     let targets = world.targets().await;
-    // The platform's objects, then a few of the cluster's, then the connection drops.
-    world.kube.fail_write(12, Failure::Dropped);
+    // The platform's objects, then a few of the cluster's, then the connection drops on every
+    // write (retrying does not help).
+    world.kube.fail_writes_from(12, Fault::Drop);
     let err = tenant.apply(&targets, &|_: &BundleEvent| {}).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert!(err.is_retryable());
@@ -205,6 +214,10 @@ async fn an_interrupted_apply_says_what_it_did_and_a_rerun_finishes() {
     assert!(message.contains("done before it:"), "{message}");
     assert!(message.contains(&format!("bucket trino-exchange-{} created", world.workspace)), "{message}");
     assert!(message.contains("rerun to finish"), "{message}");
+    assert!(message.contains("cannot reach the Kubernetes API"), "{message}");
+    assert!(message.contains(&format!("Namespace trino-{} created", world.workspace)), "{message}");
+
+    world.kube.heal();
 
     let rerun = tenant.apply(&targets, &|_: &BundleEvent| {}).await.unwrap();
     assert!(rerun.changed(), "the rerun made the rest");
@@ -222,8 +235,8 @@ async fn delete_removes_what_apply_made_and_nothing_else() {
     let targets = world.targets().await;
     tenant.apply(&targets, &|_: &BundleEvent| {}).await.unwrap();
     let namespace = format!("trino-{}", world.workspace);
-    let foreign = format!("/api/v1/namespaces/{namespace}/configmaps/team-notes");
-    world.kube.seed(&foreign, serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "team-notes", "namespace": namespace}}));
+    let foreign = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "team-notes", "namespace": namespace}});
+    world.kube.create("kubectl-create", foreign);
 
     let deleted = tenant.delete(&targets, &|_: &BundleEvent| {}).await.unwrap();
     let by_target = outcomes(&deleted);
@@ -234,10 +247,26 @@ async fn delete_removes_what_apply_made_and_nothing_else() {
         by_target[&("Ranger".into(), format!("service {}", world.workspace.replace('-', "_")))],
         Outcome::Deleted
     );
+    let kept = deleted.steps.iter().find(|s| s.target == format!("Namespace {namespace}")).unwrap();
+    assert_eq!(kept.outcome, Outcome::Unchanged);
     assert_eq!(
-        world.kube.paths(),
-        [format!("/api/v1/namespaces/{namespace}"), foreign.clone()],
-        "only the object someone else made, and so its namespace, stay"
+        kept.details,
+        [format!("it holds ConfigMap {namespace}/team-notes, which trino-platform did not create")]
+    );
+    let left: Vec<String> = world
+        .kube
+        .names()
+        .into_iter()
+        .filter(|name| {
+            let (plural, rest) = name.split_once(' ').unwrap();
+            let (ns, object) = rest.split_once('/').map_or((None, rest), |(ns, object)| (Some(ns), object));
+            world.kube.object(plural, ns, object).is_some_and(|o| !o["metadata"]["deletionTimestamp"].is_string())
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [format!("configmaps {namespace}/team-notes"), format!("namespaces {namespace}")],
+        "only the object someone else made, and so its namespace, stay (the rest is gone or finalizing)"
     );
     let store = trino_platform::registry::open(&world.store.url).await.unwrap();
     assert_eq!(store.get(&"etl".parse().unwrap()).await.unwrap_err().kind(), ErrorKind::NotFound);

@@ -395,3 +395,63 @@ async fn no_secret_reaches_errors_logs_or_debug_output() {
     }
     assert!(texts.last().unwrap().contains("ensured the OAuth client"), "the session was logged");
 }
+
+/// Discovery takes the issuer exactly as the provider reports it: the realm's URL is accepted;
+/// the same realm asked for with a trailing slash is refused (tokens would carry another `iss`
+/// than the one configured), and a realm that does not exist is `NotFound`.
+#[tokio::test]
+async fn discovery_accepts_only_the_exact_issuer() {
+    let Some(kc) = keycloak() else { return };
+    let issuer = format!("{}/realms/master", kc.url);
+    let provider = trino_platform::auth::OidcProvider::discover(&issuer).await.unwrap();
+    assert_eq!(provider.issuer, issuer);
+    assert!(provider.jwks_uri.starts_with(&issuer), "{provider:?}");
+
+    let err = trino_platform::auth::OidcProvider::discover(&format!("{issuer}/")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.message().contains("issuer"), "{err}");
+    let missing = format!("{}/realms/no-such-realm-{}", kc.url, std::process::id());
+    let err = trino_platform::auth::OidcProvider::discover(&missing).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}
+
+/// The admin token is replaced before it expires: an admin whose realm issues 2-second
+/// tokens keeps working across calls several token lifetimes apart.
+#[tokio::test]
+async fn the_admin_token_is_renewed_before_it_expires() {
+    let Some(kc) = keycloak() else { return };
+    let realm = TestRealm::create(&kc, "token-refresh").await;
+    let (status, _) =
+        realm.raw("PUT", "", Some(json!({"accessTokenLifespan": 2, "ssoSessionIdleTimeout": 3600}))).await;
+    assert_eq!(status, 204);
+    // An admin of this realm: a user with realm-management's view-clients and query-clients.
+    let password = "refresh-Admin-Pw-93d1";
+    let user = json!({"username": "realm-admin", "enabled": true,
+                      "credentials": [{"type": "password", "value": password, "temporary": false}]});
+    assert_eq!(realm.raw("POST", "/users", Some(user)).await.0, 201);
+    let (_, users) = realm.raw("GET", "/users?username=realm-admin&exact=true", None).await;
+    let user_id = users[0]["id"].as_str().unwrap().to_owned();
+    let (_, clients) = realm.raw("GET", "/clients?clientId=realm-management", None).await;
+    let management = clients[0]["id"].as_str().unwrap().to_owned();
+    let (_, roles) = realm.raw("GET", &format!("/clients/{management}/roles"), None).await;
+    let wanted: Vec<Value> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| matches!(r["name"].as_str(), Some("view-clients" | "query-clients")))
+        .cloned()
+        .collect();
+    assert_eq!(wanted.len(), 2);
+    let path = format!("/users/{user_id}/role-mappings/clients/{management}");
+    assert_eq!(realm.raw("POST", &path, Some(Value::Array(wanted))).await.0, 204);
+
+    let mut connection = KeycloakConnection::new(&kc.url, AdminCredentials::password("realm-admin", password));
+    connection.auth_realm.clone_from(&realm.name);
+    let admin = KeycloakAdmin::connect(connection).await.unwrap();
+    for _ in 0..3 {
+        let found = admin.find_client(&realm.name, "account").await.unwrap();
+        assert!(found.is_some(), "the realm's own account client is visible");
+        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    }
+    realm.delete().await;
+}

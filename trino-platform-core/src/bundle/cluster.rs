@@ -2,7 +2,7 @@
 //! service and policies, its Kubernetes objects (with the OAuth client secret Keycloak
 //! holds), and its registration with the gateway once it is ready.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use secrecy::SecretString;
 
@@ -48,13 +48,18 @@ impl ClusterBundle<'_> {
     /// What [`apply`](Self::apply) would change in Ranger, Kubernetes (a server-side dry run)
     /// and the registry; writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
+        self.plan_into(targets, &BTreeSet::new()).await
+    }
+
+    /// [`plan`](Self::plan), knowing the namespaces an earlier plan (the platform's) creates.
+    pub(crate) async fn plan_into(&self, targets: &Targets, creating: &BTreeSet<String>) -> Result<BundleReport> {
         self.tenant.check_environment()?;
         let mut steps = Vec::new();
         if let Some((admin, setup)) = self.ranger()? {
             steps.extend(ranger_steps(&admin.plan(&setup).await?));
         }
         let manifests = self.cluster.manifests_with(&self.client_secret(true).await?)?;
-        steps.extend(kube_plan(&targets.kubernetes, &manifests).await?);
+        steps.extend(kube_plan(&targets.kubernetes, &manifests, creating).await?.0);
         steps.push(self.registry_step(targets.registry.as_deref()).await?.0);
         Ok(BundleReport { steps })
     }

@@ -1,32 +1,55 @@
 //! The Kubernetes steps both bundles share: a dry run for `plan`, apply-then-wait for
 //! `apply`, and `delete`, each object a [`Step`].
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::report::{Outcome, Step, System};
 use super::run::Run;
 use crate::error::Result;
-use crate::kube::{Kubernetes, Manifest, ObjectAction, ObjectChange, sorted};
+use crate::kube::{Change, DeleteOutcome, Kind, KubeEvent, Kubernetes, Manifest, ObjectChange, ObjectDeletion, sorted};
 
-fn step(change: ObjectChange) -> Step {
-    let outcome = match change.action {
-        ObjectAction::Created => Outcome::Created,
-        ObjectAction::Updated => Outcome::Updated,
-        ObjectAction::Unchanged | ObjectAction::Kept => Outcome::Unchanged,
-        ObjectAction::Deleted => Outcome::Deleted,
-        ObjectAction::Absent => Outcome::Absent,
+/// A planned or applied object as a step; an update's details are the fields that differ.
+fn applied(change: ObjectChange) -> Step {
+    let outcome = match change.change {
+        Change::Created => Outcome::Created,
+        Change::Updated => Outcome::Updated,
+        Change::Unchanged => Outcome::Unchanged,
     };
-    let details = change.detail.iter().cloned().collect();
-    Step { system: System::Kubernetes, target: change.describe(), outcome, details }
+    Step { system: System::Kubernetes, target: change.object.to_string(), outcome, details: change.fields }
 }
 
-/// What applying `manifests` would do (a server-side dry run).
-pub(super) async fn kube_plan(kubernetes: &Kubernetes, manifests: &[Manifest]) -> Result<Vec<Step>> {
-    Ok(kubernetes.plan(manifests).await?.into_iter().map(step).collect())
+/// A deleted object as a step; one left alone is unchanged, with the reason as its detail.
+fn deleted(deletion: ObjectDeletion) -> Step {
+    let (outcome, details) = match deletion.outcome {
+        DeleteOutcome::Deleted => (Outcome::Deleted, Vec::new()),
+        DeleteOutcome::Terminating => (Outcome::Deleted, vec!["terminating: gone once its finalizers have run".into()]),
+        DeleteOutcome::Absent => (Outcome::Absent, Vec::new()),
+        DeleteOutcome::Unmanaged | DeleteOutcome::Kept => (Outcome::Unchanged, deletion.reason.into_iter().collect()),
+    };
+    Step { system: System::Kubernetes, target: deletion.object.to_string(), outcome, details }
+}
+
+/// What applying `manifests` would do (a server-side dry run), with the fields that differ,
+/// given the namespaces `creating` that an earlier part of the plan creates. Returns the
+/// steps and, with `creating`, the namespaces this plan creates.
+pub(super) async fn kube_plan(
+    kubernetes: &Kubernetes,
+    manifests: &[Manifest],
+    creating: &BTreeSet<String>,
+) -> Result<(Vec<Step>, BTreeSet<String>)> {
+    let changes = kubernetes.plan_creating(manifests, creating).await?;
+    let mut namespaces = creating.clone();
+    for change in &changes {
+        if change.object.kind == Kind::Namespace && change.change == Change::Created {
+            namespaces.insert(change.object.name.clone());
+        }
+    }
+    Ok((changes.into_iter().map(applied).collect(), namespaces))
 }
 
 /// Applies `manifests` one by one (so a failure's report names each object done before it),
-/// then waits until their workloads are ready.
+/// then waits until their workloads are ready, saying what each still waits for.
 pub(super) async fn kube_apply(
     kubernetes: &Kubernetes,
     manifests: &[Manifest],
@@ -34,23 +57,24 @@ pub(super) async fn kube_apply(
     run: &mut Run<'_>,
 ) -> Result<()> {
     for manifest in sorted(manifests) {
-        let say = |message: &str| run.say(System::Kubernetes, message);
-        let applied = kubernetes.apply(std::slice::from_ref(manifest), &say).await;
-        let changes = applied.map_err(|e| run.failed(System::Kubernetes, &manifest.describe(), e))?;
-        run.done_all(changes.into_iter().map(step));
+        run.say(System::Kubernetes, format!("applying {}", manifest.describe()));
+        let change = kubernetes.apply_one(manifest).await;
+        let change = change.map_err(|e| run.failed(System::Kubernetes, &manifest.describe(), e))?;
+        run.done(applied(change));
     }
-    let say = |message: &str| run.say(System::Kubernetes, message);
+    let say = |event: KubeEvent| run.say(System::Kubernetes, event.to_string());
     let ready = kubernetes.wait_ready(manifests, timeout, &say).await;
     ready.map_err(|e| run.failed(System::Kubernetes, "workloads", e))
 }
 
-/// Deletes `manifests` one by one in reverse apply order (only trino-platform's objects).
+/// Deletes `manifests` one by one in reverse apply order (only trino-platform's objects; a
+/// namespace only when nothing in it is someone else's).
 pub(super) async fn kube_delete(kubernetes: &Kubernetes, manifests: &[Manifest], run: &mut Run<'_>) -> Result<()> {
     for manifest in sorted(manifests).into_iter().rev() {
-        let say = |message: &str| run.say(System::Kubernetes, message);
-        let deleted = kubernetes.delete(std::slice::from_ref(manifest), &say).await;
-        let changes = deleted.map_err(|e| run.failed(System::Kubernetes, &manifest.describe(), e))?;
-        run.done_all(changes.into_iter().map(step));
+        run.say(System::Kubernetes, format!("deleting {}", manifest.describe()));
+        let deletion = kubernetes.delete_single(manifest).await;
+        let deletion = deletion.map_err(|e| run.failed(System::Kubernetes, &manifest.describe(), e))?;
+        run.done(deleted(deletion));
     }
     Ok(())
 }

@@ -112,9 +112,9 @@ impl TenantSpec {
 
     /// What [`apply`](Self::apply) would change, platform first; writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
-        let mut report = self.platform().plan(targets).await?;
+        let (mut report, creating) = self.platform().plan_into(targets).await?;
         for bundle in self.cluster_bundles() {
-            report.steps.extend(bundle.plan(targets).await?.steps);
+            report.steps.extend(bundle.plan_into(targets, &creating).await?.steps);
         }
         Ok(report)
     }

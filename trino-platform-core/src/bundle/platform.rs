@@ -1,6 +1,8 @@
 //! [`PlatformBundle`]: layer 2 of a tenant — the namespace, the gateway and its PostgreSQL,
 //! the exchange bucket, the Keycloak OAuth client.
 
+use std::collections::BTreeSet;
+
 use super::kubernetes::{kube_apply, kube_delete, kube_plan};
 use super::report::{BundleReport, Outcome, Progress, Step, System};
 use super::run::{Run, Targets};
@@ -26,6 +28,11 @@ impl PlatformBundle<'_> {
     /// What [`apply`](Self::apply) would change, read from S3, Keycloak and Kubernetes (a
     /// server-side dry run); writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
+        Ok(self.plan_into(targets).await?.0)
+    }
+
+    /// [`plan`](Self::plan), and the namespaces it would create (for the cluster plans).
+    pub(crate) async fn plan_into(&self, targets: &Targets) -> Result<(BundleReport, BTreeSet<String>)> {
         self.tenant.check_environment()?;
         let mut steps = Vec::new();
         if let Some(spec) = &self.tenant.platform.exchange {
@@ -47,8 +54,9 @@ impl PlatformBundle<'_> {
                 details: plan.changes,
             });
         }
-        steps.extend(kube_plan(&targets.kubernetes, &self.manifests()?).await?);
-        Ok(BundleReport { steps })
+        let (kube_steps, creating) = kube_plan(&targets.kubernetes, &self.manifests()?, &BTreeSet::new()).await?;
+        steps.extend(kube_steps);
+        Ok((BundleReport { steps }, creating))
     }
 
     /// Converges the platform: the exchange bucket, the OAuth client, then the namespace and

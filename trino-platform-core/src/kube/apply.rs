@@ -16,7 +16,8 @@ use super::report::{ApplyReport, Change, KubeEvent, ObjectChange, ObjectRef};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Metadata the server sets on writes, which says nothing about what was applied.
-const SERVER_METADATA: [&str; 6] = ["resourceVersion", "generation", "managedFields", "creationTimestamp", "uid", "selfLink"];
+const SERVER_METADATA: [&str; 6] =
+    ["resourceVersion", "generation", "managedFields", "creationTimestamp", "uid", "selfLink"];
 
 /// One manifest, planned: what applying it does, and the body to apply.
 struct Planned<'a> {
@@ -48,7 +49,19 @@ impl Kubernetes {
     /// does not serve a kind (KubeBlocks not installed) or a namespace is missing, and with
     /// the kind of any other API failure ([`Kubernetes::connect`]).
     pub async fn plan(&self, manifests: &[Manifest]) -> Result<Vec<ObjectChange>> {
-        Ok(self.planned(manifests).await?.into_iter().map(|planned| planned.change).collect())
+        self.plan_creating(manifests, &BTreeSet::new()).await
+    }
+
+    /// [`plan`](Self::plan), knowing that the Namespaces `creating` are created before these
+    /// manifests are applied (by an earlier part of the same plan, as a tenant's platform
+    /// creates the namespace its clusters go into): their objects are planned as created,
+    /// without a dry run.
+    pub(crate) async fn plan_creating(
+        &self,
+        manifests: &[Manifest],
+        creating: &BTreeSet<String>,
+    ) -> Result<Vec<ObjectChange>> {
+        Ok(self.planned(manifests, creating).await?.into_iter().map(|planned| planned.change).collect())
     }
 
     /// Server-side applies (`application/apply-patch+yaml`, field manager `trino-platform`,
@@ -63,34 +76,51 @@ impl Kubernetes {
     /// fails, with that failure's kind and a message saying what had been applied before it.
     /// Every step is idempotent, so running `apply` again finishes the job.
     pub async fn apply(&self, manifests: &[Manifest], progress: &(dyn Fn(KubeEvent) + Sync)) -> Result<ApplyReport> {
-        let planned = self.planned(manifests).await?;
+        let planned = self.planned(manifests, &BTreeSet::new()).await?;
         let mut report = ApplyReport::default();
-        for Planned { manifest, change, body, secrets } in planned {
-            if change.change.writes() {
-                self.server_side_apply(manifest.kind(), manifest.namespace(), manifest.name(), &body, false)
-                    .await
-                    .map_err(|e| {
-                        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
-                        let err = to_error(e, &format!("server-side apply of {}", change.object), &secrets);
-                        failed_after(err, &report)
-                    })?;
-            }
+        for planned in planned {
+            let change = self.write(planned).await.map_err(|err| failed_after(err, &report))?;
             progress(KubeEvent::Applied(change.clone()));
             report.objects.push(change);
         }
         Ok(report)
     }
 
-    async fn planned<'a>(&self, manifests: &'a [Manifest]) -> Result<Vec<Planned<'a>>> {
+    /// [`apply`](Self::apply) of one manifest, failing with the failure itself (no summary of
+    /// what was written before it: the caller keeps its own, as the bundles do).
+    #[cfg(feature = "bundle")]
+    pub(crate) async fn apply_one(&self, manifest: &Manifest) -> Result<ObjectChange> {
+        match self.planned(std::slice::from_ref(manifest), &BTreeSet::new()).await?.pop() {
+            Some(planned) => self.write(planned).await,
+            None => Err(Error::new(ErrorKind::Internal, format!("{} was not planned", manifest.describe()))),
+        }
+    }
+
+    /// Writes a planned object when it differs (a server-side apply); returns its change.
+    async fn write(&self, planned: Planned<'_>) -> Result<ObjectChange> {
+        let Planned { manifest, change, body, secrets } = planned;
+        if change.change.writes() {
+            self.server_side_apply(manifest.kind(), manifest.namespace(), manifest.name(), &body, false)
+                .await
+                .map_err(|e| {
+                    let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+                    to_error(e, &format!("server-side apply of {}", change.object), &secrets)
+                })?;
+        }
+        Ok(change)
+    }
+
+    async fn planned<'a>(&self, manifests: &'a [Manifest], creating: &BTreeSet<String>) -> Result<Vec<Planned<'a>>> {
         let manifests = sorted(manifests);
         check_unique(&manifests)?;
-        let mut created_namespaces = BTreeSet::new();
+        let mut created_namespaces = creating.clone();
         let mut unmanaged = Vec::new();
         let mut planned = Vec::with_capacity(manifests.len());
         for manifest in manifests {
             let object = ObjectRef::of(manifest);
             let (kind, namespace, name) = (manifest.kind(), manifest.namespace(), manifest.name());
-            let live = self.read(kind, namespace, name).await.map_err(|e| to_error(e, &format!("reading {object}"), &[]))?;
+            let live =
+                self.read(kind, namespace, name).await.map_err(|e| to_error(e, &format!("reading {object}"), &[]))?;
             if let Some(live) = &live {
                 if !is_managed(live) {
                     unmanaged.push(object.to_string());
@@ -125,7 +155,7 @@ impl Kubernetes {
                 (Some(_), None) => (Change::Updated, Vec::new()),
             };
             if kind == Kind::Namespace && live.is_none() {
-                created_namespaces.insert(name);
+                created_namespaces.insert(name.to_owned());
             }
             planned.push(Planned { manifest, change: ObjectChange { object, change, fields }, body, secrets });
         }
@@ -168,11 +198,11 @@ fn secret_values(live: &Value) -> BTreeMap<String, String> {
 
 /// The body of the server-side apply of `manifest`: its object, with the managed-by label,
 /// and for a Secret the values resolved against `existing` and written as base64 `data`
-/// (which the apply then owns key by key, so that a key removed from the manifest is removed
-/// from the Secret; `stringData` is not stored, so owning it would not). Returns the body and
-/// the resolved values.
+/// ([`Manifest::resolved`]: the apply then owns them key by key, so that a key removed from
+/// the manifest is removed from the Secret; `stringData` is not stored, so owning it would
+/// not). Returns the body and the Secret's values.
 fn body_to_apply(manifest: &Manifest, existing: &BTreeMap<String, String>) -> Result<(Value, Vec<SecretString>)> {
-    let mut body = manifest.resolved(existing)?;
+    let (mut body, secrets) = manifest.resolved_with_values(existing)?;
     let Some(fields) = body.as_object_mut() else {
         return Err(Error::new(ErrorKind::Internal, format!("{} is not a JSON object", manifest.describe())));
     };
@@ -181,22 +211,6 @@ fn body_to_apply(manifest: &Manifest, existing: &BTreeMap<String, String>) -> Re
         let labels = metadata.entry("labels").or_insert_with(|| Value::Object(Map::new()));
         if let Some(labels) = labels.as_object_mut() {
             labels.insert(MANAGED_BY_LABEL.to_owned(), FIELD_MANAGER.into());
-        }
-    }
-    let mut secrets = Vec::new();
-    if manifest.kind() == Kind::Secret
-        && let Some(Value::Object(values)) = fields.remove("stringData")
-    {
-        let data = fields.entry("data").or_insert_with(|| Value::Object(Map::new()));
-        let Some(data) = data.as_object_mut() else {
-            return Err(Error::invalid_input(format!("{}: data must be a map of keys to values", manifest.describe())));
-        };
-        for (key, value) in values {
-            let value = value.as_str().unwrap_or_default().to_owned();
-            let encoded = serde_json::to_value(ByteString(value.as_bytes().to_vec()))
-                .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot encode a Secret value: {e}")))?;
-            data.insert(key, encoded);
-            secrets.push(SecretString::from(value));
         }
     }
     Ok((body, secrets))
@@ -254,8 +268,11 @@ fn failed_after(err: Error, report: &ApplyReport) -> Error {
             format!("before it {created} object(s) were created, {updated} updated, {unchanged} already as wanted")
         }
     };
-    Error::new(err.kind(), format!("{}; {done}; run apply again to finish (it writes only what differs)", err.message()))
-        .with_source(err)
+    Error::new(
+        err.kind(),
+        format!("{}; {done}; run apply again to finish (it writes only what differs)", err.message()),
+    )
+    .with_source(err)
 }
 
 #[cfg(test)]

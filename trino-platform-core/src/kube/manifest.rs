@@ -214,8 +214,10 @@ fn random_hex(bytes: usize) -> Result<String> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// One Kubernetes object: its kind, name, namespace and body. For a Secret, the keys and
-/// where their values come from (`secret_data`); the body has no `data`.
+/// One Kubernetes object: its kind, name, namespace and body. For a Secret made with
+/// [`Manifest::secret`], the keys and where their values come from (`secret_data`); the body
+/// has no `data` (a Secret wrapped with [`Manifest::new`] keeps whatever `data` or
+/// `stringData` it was given, and [`resolved`](Manifest::resolved) applies it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     kind: Kind,
@@ -314,21 +316,81 @@ impl Manifest {
             .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot write {} as YAML: {e}", self.describe())))
     }
 
-    /// The object to apply: the body plus a Secret's values resolved (`existing` holds the
-    /// values the cluster's Secret has now, as text, which generated values keep). Fails with
-    /// `InvalidInput` when a value's environment variable is unset.
+    /// The object to apply: the body, and for a Secret its values as base64 `data` (what the
+    /// API stores, and what a server-side apply owns key by key; `stringData` is write-only,
+    /// so an apply that sends it owns nothing and a removed key would stay). The values are
+    /// the Secret's [`SecretValue`]s resolved against `existing` (the values the cluster's
+    /// Secret has now, as text, which generated values keep), together with any `data` (kept
+    /// as it is) and `stringData` (encoded) that the object was built with; `stringData` wins
+    /// over `data` for a key in both, as in the API. Fails with `InvalidInput` when a value's
+    /// environment variable is unset or the object's `data` / `stringData` is not a map of
+    /// strings.
     pub fn resolved(&self, existing: &BTreeMap<String, String>) -> Result<Value> {
-        let mut object = self.object.clone();
-        if self.kind == Kind::Secret {
-            let mut data = serde_json::Map::new();
-            for (key, value) in &self.secret_data {
-                let value = value.resolve(existing.get(key).map(String::as_str))?;
-                data.insert(key.clone(), value.expose_secret().into());
-            }
-            object["stringData"] = Value::Object(data);
-        }
-        Ok(object)
+        Ok(self.resolved_with_values(existing)?.0)
     }
+
+    /// [`resolved`](Self::resolved), and the Secret's values as text (every one the body
+    /// carries, for cutting them out of error messages).
+    pub(crate) fn resolved_with_values(
+        &self,
+        existing: &BTreeMap<String, String>,
+    ) -> Result<(Value, Vec<SecretString>)> {
+        let mut object = self.object.clone();
+        let mut values = Vec::new();
+        if self.kind != Kind::Secret {
+            return Ok((object, values));
+        }
+        let Some(fields) = object.as_object_mut() else {
+            return Err(Error::new(ErrorKind::Internal, format!("{} is not a JSON object", self.describe())));
+        };
+        let not_a_map = |field: &str| {
+            Error::invalid_input(format!("{}: {field} must be a map of keys to string values", self.describe()))
+        };
+        let mut data = match fields.remove("data") {
+            None | Some(Value::Null) => serde_json::Map::new(),
+            Some(Value::Object(data)) => data,
+            Some(_) => return Err(not_a_map("data")),
+        };
+        for value in data.values() {
+            let text = value.as_str().ok_or_else(|| not_a_map("data"))?;
+            // Only kept for redaction: a value that is not base64 is the server's to refuse.
+            if let Some(decoded) = decode_base64(text) {
+                values.push(SecretString::from(decoded));
+            }
+        }
+        let mut plain: Vec<(String, SecretString)> = Vec::new();
+        match fields.remove("stringData") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(string_data)) => {
+                for (key, value) in string_data {
+                    let text = value.as_str().ok_or_else(|| not_a_map("stringData"))?;
+                    plain.push((key, SecretString::from(text.to_owned())));
+                }
+            }
+            Some(_) => return Err(not_a_map("stringData")),
+        }
+        for (key, value) in &self.secret_data {
+            plain.push((key.clone(), value.resolve(existing.get(key).map(String::as_str))?));
+        }
+        for (key, value) in plain {
+            data.insert(key, encode_base64(value.expose_secret().as_bytes())?);
+            values.push(value);
+        }
+        fields.insert("data".to_owned(), Value::Object(data));
+        Ok((object, values))
+    }
+}
+
+/// `bytes` as the API's base64 text (a JSON string), through k8s-openapi's `ByteString`.
+fn encode_base64(bytes: &[u8]) -> Result<Value> {
+    serde_json::to_value(k8s_openapi::ByteString(bytes.to_vec()))
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot encode a Secret value: {e}")))
+}
+
+/// The text that base64 `text` encodes, when it is base64 of UTF-8 text.
+pub(crate) fn decode_base64(text: &str) -> Option<String> {
+    let bytes = serde_json::from_value::<k8s_openapi::ByteString>(Value::String(text.to_owned())).ok()?;
+    String::from_utf8(bytes.0).ok()
 }
 
 /// Manifests in apply order ([`Kind::APPLY_ORDER`], then by namespace and name), as one YAML
@@ -389,10 +451,35 @@ mod tests {
 
         let kept = BTreeMap::from([("made".to_owned(), "abc".to_owned())]);
         let applied = secret.resolved(&kept).unwrap();
-        assert_eq!(applied["stringData"]["given"], "hunter2");
-        assert_eq!(applied["stringData"]["made"], "abc", "a generated value in the cluster is kept");
+        assert!(applied.get("stringData").is_none(), "values go as base64 data: {applied}");
+        assert_eq!(applied["data"]["given"], "aHVudGVyMg==", "hunter2");
+        assert_eq!(applied["data"]["made"], "YWJj", "a generated value in the cluster is kept");
         let fresh = secret.resolved(&BTreeMap::new()).unwrap();
-        assert_eq!(fresh["stringData"]["made"].as_str().unwrap().len(), 32);
+        assert_eq!(decode_base64(fresh["data"]["made"].as_str().unwrap()).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn a_wrapped_secret_keeps_its_own_data_and_string_data() {
+        let object = json!({
+            "metadata": {"name": "s", "namespace": "ns"},
+            "data": {"a": "YQ==", "both": "b2xk"},
+            "stringData": {"b": "plain", "both": "new"},
+        });
+        let secret = Manifest::new(Kind::Secret, &object).unwrap();
+        let (applied, values) = secret.resolved_with_values(&BTreeMap::new()).unwrap();
+        assert_eq!(applied["data"], json!({"a": "YQ==", "b": "cGxhaW4=", "both": "bmV3"}), "stringData wins");
+        assert!(applied.get("stringData").is_none());
+        let values: Vec<&str> = values.iter().map(|v| v.expose_secret()).collect();
+        assert!(["a", "old", "plain", "new"].iter().all(|v| values.contains(v)), "{values:?}");
+
+        let bad =
+            Manifest::new(Kind::Secret, &json!({"metadata": {"name": "s", "namespace": "ns"}, "stringData": {"k": 1}}));
+        let err = bad.unwrap().resolved(&BTreeMap::new()).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        let map =
+            Manifest::new(Kind::ConfigMap, &json!({"metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "v"}}));
+        let map = map.unwrap();
+        assert_eq!(&map.resolved(&BTreeMap::new()).unwrap(), map.object(), "other kinds as they are");
     }
 
     #[test]

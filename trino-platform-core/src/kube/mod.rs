@@ -11,9 +11,15 @@
 //! | `render.rs` | [`write_files`]: one YAML file per object and a `kustomization.yaml`, for GitOps |
 //! | `trino/` | [`TrinoClusterSpec`] → node files → the cluster's manifests |
 //! | `gateway/` | [`GatewayDeploymentSpec`] → the gateway's manifests, its PostgreSQL as a KubeBlocks `Cluster` |
-//! | `api.rs` | [`Kubernetes`]: plan (dry run), server-side apply, wait until ready, delete |
+//! | `client.rs` | [`Kubernetes`]: connecting, the API requests with retries, error kinds |
+//! | `apply.rs` | [`Kubernetes::plan`] (server-side dry run compared with the live object) and [`Kubernetes::apply`] |
+//! | `wait.rs` | [`Kubernetes::wait_ready`]: Deployments rolled out, KubeBlocks Clusters running |
+//! | `delete.rs` | [`Kubernetes::delete`]: managed objects only, reverse apply order, a namespace only when nothing in it is someone else's |
+//! | `report.rs` | [`ApplyReport`], [`DeleteReport`], [`KubeEvent`]: what was done, as it is done |
 
-mod api;
+mod apply;
+mod client;
+mod delete;
 mod gateway;
 mod manifest;
 mod names;
@@ -21,9 +27,11 @@ mod namespace;
 mod pod;
 mod quantity;
 mod render;
+mod report;
 mod trino;
+mod wait;
 
-pub use api::{KubeProgress, Kubernetes, ObjectAction, ObjectChange};
+pub use client::{KubeOptions, Kubernetes};
 pub use gateway::*;
 pub use manifest::{
     COMPONENT_LABEL, CONFIG_CHECKSUM_ANNOTATION, FIELD_MANAGER, INSTANCE_LABEL, Kind, MANAGED_BY_LABEL, Manifest,
@@ -33,4 +41,7 @@ pub use names::ObjectName;
 pub use namespace::namespace;
 pub use quantity::Quantity;
 pub use render::write_files;
+pub use report::{
+    ApplyReport, Change, DeleteOutcome, DeleteReport, KubeEvent, ObjectChange, ObjectDeletion, ObjectRef,
+};
 pub use trino::*;
