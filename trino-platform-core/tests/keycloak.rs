@@ -426,7 +426,9 @@ async fn the_admin_token_is_renewed_before_it_expires() {
     assert_eq!(status, 204);
     // An admin of this realm: a user with realm-management's view-clients and query-clients.
     let password = "refresh-Admin-Pw-93d1";
-    let user = json!({"username": "realm-admin", "enabled": true,
+    // Keycloak 26's user profile wants names and a verified email before a password login.
+    let user = json!({"username": "realm-admin", "enabled": true, "firstName": "Realm", "lastName": "Admin",
+                      "email": "realm-admin@example.com", "emailVerified": true,
                       "credentials": [{"type": "password", "value": password, "temporary": false}]});
     assert_eq!(realm.raw("POST", "/users", Some(user)).await.0, 201);
     let (_, users) = realm.raw("GET", "/users?username=realm-admin&exact=true", None).await;

@@ -636,7 +636,8 @@ mod tests {
 
     #[test]
     fn a_password_in_the_wrong_shape_is_not_repeated() {
-        let base = "serviceName: dev_trino\nadminUrls: [http://ranger:6080]\ndownloadAuth: {username: trino, password: ";
+        let base =
+            "serviceName: dev_trino\nadminUrls: [http://ranger:6080]\ndownloadAuth: {username: trino, password: ";
         for wrong in ["Hunter2-pw}", "{Hunter2-pw: x}}", "{env: A, value: Hunter2-pw}}"] {
             let err = RangerPluginConfig::from_yaml(&format!("{base}{wrong}\n")).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput);
