@@ -1,5 +1,7 @@
 //! `trino-platform gateway serve` as a process: a result far larger than the gateway's memory
-//! streams through it while its peak RSS stays flat, and SIGTERM stops it cleanly.
+//! streams through it while its peak RSS stays flat, and SIGTERM stops it gracefully: a response
+//! in flight when the signal arrives completes, new connections are refused, and the process
+//! exits 0.
 
 #[path = "../../trino-platform-core/tests/support/trino.rs"]
 mod trino;
@@ -78,8 +80,24 @@ async fn a_result_larger_than_memory_streams_with_flat_rss() {
     assert!(after < before + 32 * 1024, "peak RSS grew from {before} KiB to {after} KiB while streaming 1 GiB");
     assert!(after < 96 * 1024, "peak RSS {after} KiB");
 
-    // SIGTERM: graceful stop, exit code 0.
+    // SIGTERM while a response is in flight (20 chunks, 100 ms apart): it completes, new
+    // connections are refused meanwhile, and the process exits 0 after it.
+    let uri = format!("http://127.0.0.1:{port}/v1/spooled/download/slow-20").parse().unwrap();
+    let mut body = client.get(uri).await.unwrap().into_body();
+    let mut received = body.frame().await.unwrap().unwrap().data_ref().map_or(0, |d| d.len());
     assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    let refused = Instant::now();
+    while !matches!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port)).await,
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+    ) {
+        assert!(refused.elapsed() < Duration::from_secs(5), "the gateway still accepts connections after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    while let Some(frame) = body.frame().await {
+        received += frame.expect("the in-flight response completes").data_ref().map_or(0, |d| d.len());
+    }
+    assert_eq!(received, 20 * 1024);
     let mut serving = serving;
     let status = tokio::task::spawn_blocking(move || serving.0.wait()).await.unwrap().unwrap();
     assert!(status.success(), "{status:?}");

@@ -121,6 +121,12 @@ pub struct RoutingConfig {
     /// Key of the OAuth2 pin cookie, shared by replicas (32+ bytes); random per process if unset.
     #[serde(default)]
     pub oauth2_cookie_secret: Option<SecretString>,
+    /// How long a follow-up whose query id neither memory nor the store knows waits for the
+    /// route to reach the store, polling it, before the 404 (default 500ms; `0s` answers at
+    /// once). Another replica writes the routes it learns in the background, so a client that
+    /// sends its first follow-up to another replica can be a few milliseconds ahead of the write.
+    #[serde(default = "default_unknown_query_wait", with = "crate::duration")]
+    pub unknown_query_wait: Duration,
 }
 
 fn default_sticky_capacity() -> usize {
@@ -129,6 +135,10 @@ fn default_sticky_capacity() -> usize {
 
 fn default_sticky_ttl() -> Duration {
     StickyConfig::default().ttl
+}
+
+fn default_unknown_query_wait() -> Duration {
+    Duration::from_millis(500)
 }
 
 impl Default for RoutingConfig {
@@ -144,6 +154,7 @@ impl Default for RoutingConfig {
             sticky_capacity: default_sticky_capacity(),
             sticky_ttl: default_sticky_ttl(),
             oauth2_cookie_secret: None,
+            unknown_query_wait: default_unknown_query_wait(),
         }
     }
 }
@@ -168,7 +179,8 @@ impl RoutingConfig {
     }
 }
 
-/// Health probing of each cluster's `/v1/info`.
+/// Health probing of each cluster's `/v1/info`, and its queued and running counts from the
+/// Web UI's `/ui/api/stats` (after a form login as `user`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthConfig {
@@ -184,6 +196,15 @@ pub struct HealthConfig {
     /// Good probes in a row that bring an unhealthy cluster back (default 2).
     #[serde(default = "default_successes")]
     pub success_threshold: u32,
+    /// The user the monitor logs into each cluster's Web UI as (and sends as `X-Trino-User`),
+    /// default `trino-platform-gateway`.
+    #[serde(default = "default_health_user")]
+    pub user: String,
+    /// That user's password, for clusters whose Web UI checks passwords (use `${ENV:NAME}`;
+    /// Trino accepts passwords only over HTTPS). Without one the login sends an empty password,
+    /// as Trino's insecure (no password) authentication expects.
+    #[serde(default)]
+    pub password: Option<SecretString>,
 }
 
 fn default_interval() -> Duration {
@@ -198,6 +219,9 @@ fn default_failures() -> u32 {
 fn default_successes() -> u32 {
     2
 }
+fn default_health_user() -> String {
+    "trino-platform-gateway".to_owned()
+}
 
 impl Default for HealthConfig {
     fn default() -> Self {
@@ -206,6 +230,8 @@ impl Default for HealthConfig {
             timeout: default_probe_timeout(),
             failure_threshold: default_failures(),
             success_threshold: default_successes(),
+            user: default_health_user(),
+            password: None,
         }
     }
 }
@@ -221,6 +247,11 @@ pub struct ProxyConfig {
     /// for at most a few seconds per page).
     #[serde(default = "default_response_timeout", with = "crate::duration")]
     pub response_timeout: Duration,
+    /// Time a cluster may go without sending the next part of a response body once it has
+    /// started answering (default 60s). A stalled body is cut off: the client's response ends
+    /// with an error instead of hanging.
+    #[serde(default = "default_body_idle_timeout", with = "crate::duration")]
+    pub body_idle_timeout: Duration,
     /// Largest request header block accepted, in bytes (default 64 KiB).
     #[serde(default = "default_max_header_bytes")]
     pub max_header_bytes: usize,
@@ -232,6 +263,9 @@ fn default_connect_timeout() -> Duration {
 fn default_response_timeout() -> Duration {
     Duration::from_secs(60)
 }
+fn default_body_idle_timeout() -> Duration {
+    Duration::from_secs(60)
+}
 fn default_max_header_bytes() -> usize {
     64 * 1024
 }
@@ -241,6 +275,7 @@ impl Default for ProxyConfig {
         Self {
             connect_timeout: default_connect_timeout(),
             response_timeout: default_response_timeout(),
+            body_idle_timeout: default_body_idle_timeout(),
             max_header_bytes: default_max_header_bytes(),
         }
     }
@@ -328,6 +363,12 @@ impl GatewayConfig {
         if self.health.interval.is_zero() || self.health.timeout.is_zero() {
             return Err(Error::invalid_input("health: interval and timeout must be positive"));
         }
+        if self.health.user.trim().is_empty() {
+            return Err(Error::invalid_input("health: `user` must not be empty"));
+        }
+        if self.proxy.body_idle_timeout.is_zero() {
+            return Err(Error::invalid_input("proxy: bodyIdleTimeout must be positive"));
+        }
         if let Some(auth) = &self.auth {
             auth.validate()?;
         }
@@ -403,6 +444,27 @@ mod tests {
         assert!(err.to_string().contains("soon"), "{err}");
         let err = GatewayConfig::from_yaml("listen: {http: null}\n").unwrap_err();
         assert!(err.to_string().contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn health_login_proxy_idle_and_follow_up_wait_have_defaults_and_are_checked() {
+        let config = GatewayConfig::from_yaml("{}").unwrap();
+        assert_eq!((config.health.user.as_str(), config.health.password.is_none()), ("trino-platform-gateway", true));
+        assert_eq!(config.proxy.body_idle_timeout, Duration::from_secs(60));
+        assert_eq!(config.routing.unknown_query_wait, Duration::from_millis(500));
+        let config = GatewayConfig::from_yaml(
+            "health: {user: monitor, password: 'pw-s3cr3t'}\nproxy: {bodyIdleTimeout: 5s}\nrouting: {unknownQueryWait: 0s}\n",
+        )
+        .unwrap();
+        assert_eq!(config.health.user, "monitor");
+        assert!(!format!("{config:?}").contains("pw-s3cr3t"), "the password stays out of Debug");
+        assert_eq!(
+            (config.proxy.body_idle_timeout, config.routing.unknown_query_wait),
+            (Duration::from_secs(5), Duration::ZERO)
+        );
+        for bad in ["health: {user: ''}\n", "proxy: {bodyIdleTimeout: 0s}\n"] {
+            assert_eq!(GatewayConfig::from_yaml(bad).unwrap_err().kind(), ErrorKind::InvalidInput, "{bad}");
+        }
     }
 
     #[test]

@@ -3,12 +3,15 @@
 //! A cluster is healthy when `/v1/info` answers 200 with `"starting": false` within the probe
 //! timeout. The first probe of a cluster decides at once; after that a healthy cluster leaves
 //! rotation after `failureThreshold` failed probes in a row and an unhealthy one returns after
-//! `successThreshold` good probes in a row (hysteresis). Queued and running counts come from
-//! `/v1/cluster` when the cluster serves it to the gateway; otherwise they stay 0.
+//! `successThreshold` good probes in a row (hysteresis). Queued and running counts (which
+//! least-loaded selection uses) come from the Web UI's `/ui/api/stats` after a form login (see
+//! [`super::ui_stats`]), with their own timeout: a cluster whose Web UI cannot be read keeps
+//! counts of 0 and stays as healthy as `/v1/info` says.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::body::Body;
 use http::{Request, StatusCode};
@@ -17,7 +20,9 @@ use tokio::sync::{Mutex, Notify};
 
 use super::config::HealthConfig;
 use super::proxy::HttpClient;
+use super::ui_stats::{Counts, UiStats};
 use crate::cluster::{Cluster, ClusterName};
+use crate::error::{Error, ErrorKind};
 use crate::routing::{ClusterStatus, Router};
 
 /// Probe state of one cluster.
@@ -35,9 +40,11 @@ struct Observation {
     running: u64,
 }
 
+/// Probes the router's clusters and records their health and load in it.
 pub(crate) struct HealthMonitor {
     router: Arc<Router>,
     client: HttpClient,
+    stats: Arc<UiStats>,
     config: HealthConfig,
     probes: Mutex<HashMap<ClusterName, Probe>>,
     ready: AtomicBool,
@@ -45,8 +52,18 @@ pub(crate) struct HealthMonitor {
 }
 
 impl HealthMonitor {
+    /// A monitor of `router`'s clusters, probing through `client`.
     pub(crate) fn new(router: Arc<Router>, client: HttpClient, config: HealthConfig) -> Self {
-        Self { router, client, config, probes: Mutex::default(), ready: AtomicBool::new(false), wake: Notify::new() }
+        let stats = Arc::new(UiStats::new(client.clone(), config.user.clone(), config.password.clone()));
+        Self {
+            router,
+            client,
+            stats,
+            config,
+            probes: Mutex::default(),
+            ready: AtomicBool::new(false),
+            wake: Notify::new(),
+        }
     }
 
     /// Whether the first probe pass has finished.
@@ -75,15 +92,13 @@ impl HealthMonitor {
     /// One pass over every registered cluster, probes in parallel.
     pub(crate) async fn probe_all(&self) {
         let clusters: Vec<Cluster> = self.router.clusters().into_iter().map(|v| v.cluster).collect();
+        self.stats.retain(&clusters.iter().collect::<Vec<_>>());
         let mut probes = tokio::task::JoinSet::new();
         for cluster in clusters {
-            let (client, timeout) = (self.client.clone(), self.config.timeout);
+            let (client, stats, timeout) = (self.client.clone(), Arc::clone(&self.stats), self.config.timeout);
+            let user = self.config.user.clone();
             probes.spawn(async move {
-                let seen = tokio::time::timeout(timeout, observe(&client, &cluster)).await.unwrap_or(Observation {
-                    up: false,
-                    queued: 0,
-                    running: 0,
-                });
+                let seen = observe(&client, &stats, &cluster, &user, timeout).await;
                 (cluster.name, seen)
             });
         }
@@ -121,22 +136,43 @@ impl HealthMonitor {
     }
 }
 
-/// Probes `/v1/info` (and `/v1/cluster` for counts) of one cluster.
-async fn observe(client: &HttpClient, cluster: &Cluster) -> Observation {
+/// Probes `/v1/info` of one cluster and, when it is up, reads its counts from the Web UI; each
+/// step has `timeout`.
+async fn observe(
+    client: &HttpClient,
+    stats: &UiStats,
+    cluster: &Cluster,
+    user: &str,
+    timeout: Duration,
+) -> Observation {
     let down = Observation { up: false, queued: 0, running: 0 };
-    let Some(info) = get_json(client, cluster, "/v1/info").await else { return down };
+    let info = tokio::time::timeout(timeout, get_json(client, cluster, "/v1/info", user)).await.ok().flatten();
+    let Some(info) = info else { return down };
     if info.get("starting").and_then(serde_json::Value::as_bool) != Some(false) {
         return down;
     }
-    let counts = get_json(client, cluster, "/v1/cluster").await.unwrap_or_default();
-    let count = |key: &str| counts.get(key).and_then(serde_json::Value::as_u64).unwrap_or(0);
-    Observation { up: true, queued: count("queuedQueries"), running: count("runningQueries") }
+    let counts = match tokio::time::timeout(timeout, stats.counts(cluster)).await {
+        Ok(Ok(counts)) => {
+            stats.note(cluster, Ok(()));
+            counts
+        }
+        Ok(Err(e)) => {
+            stats.note(cluster, Err(&e));
+            Counts::default()
+        }
+        Err(_) => {
+            let e = Error::new(ErrorKind::Timeout, format!("/ui/api/stats did not answer within {timeout:?}"));
+            stats.note(cluster, Err(&e));
+            Counts::default()
+        }
+    };
+    Observation { up: true, queued: counts.queued, running: counts.running }
 }
 
-/// GETs a small JSON document (at most 64 KiB) from a cluster, or `None`.
-async fn get_json(client: &HttpClient, cluster: &Cluster, path: &str) -> Option<serde_json::Value> {
-    let request = Request::get(format!("{}{path}", cluster.proxy_to))
-        .header("x-trino-user", "trino-platform-gateway")
+/// GETs a small JSON document (at most 64 KiB) from a cluster as `user`, or `None`.
+async fn get_json(client: &HttpClient, cluster: &Cluster, path: &str, user: &str) -> Option<serde_json::Value> {
+    let request = Request::get(format!("{}{path}", cluster.proxy_to.as_str().trim_end_matches('/')))
+        .header("x-trino-user", user)
         .body(Body::empty())
         .ok()?;
     let response = client.request(request).await.ok()?;

@@ -16,6 +16,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use super::proxy::Connection;
@@ -24,7 +25,9 @@ use crate::error::{Error, ErrorKind, Result};
 /// How long shutdown waits for in-flight requests before closing their connections.
 const GRACE: Duration = Duration::from_secs(30);
 
-/// Serves `app` on `listener` until `stop` fires, then drains connections.
+/// Serves `app` on `listener` until `stop` fires. Then the listener closes (new connections are
+/// refused), idle connections close, and requests in flight may finish for up to [`GRACE`]; the
+/// connections still open after that are closed.
 pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -36,6 +39,7 @@ pub(crate) async fn serve(
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().max_buf_size(max_header_bytes.max(8192)).timer(hyper_util::rt::TokioTimer::new());
     builder.http1().header_read_timeout(Duration::from_secs(30));
+    let mut connections = JoinSet::new();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -45,6 +49,7 @@ pub(crate) async fn serve(
                     continue;
                 }
             },
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue, // reap closed ones
             _ = stop.changed() => break,
         };
         let _ = stream.set_nodelay(true);
@@ -60,14 +65,14 @@ pub(crate) async fn serve(
             None => {
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let _ = conn.await;
                 });
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 let watcher = graceful.watcher();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let stream = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => stream,
                         _ => return,
@@ -83,6 +88,7 @@ pub(crate) async fn serve(
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(GRACE) => tracing::warn!("shutdown grace period over; closing the remaining connections"),
     }
+    connections.shutdown().await;
 }
 
 /// A certificate resolver that serves the current key pair and reloads it when the PEM files

@@ -1,5 +1,6 @@
 //! Prometheus metrics of the gateway (`/metrics`): requests, routing decisions per group,
-//! cluster health, and latency histograms.
+//! cluster health and load, latency histograms, follow-ups that waited for their route, and
+//! rules-file reloads.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -32,6 +33,11 @@ struct ClusterLabels {
     cluster: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
 /// The gateway's metrics registry.
 pub(crate) struct Metrics {
     registry: Mutex<Registry>,
@@ -42,6 +48,9 @@ pub(crate) struct Metrics {
     queued: Family<ClusterLabels, Gauge>,
     running: Family<ClusterLabels, Gauge>,
     in_flight: Family<ClusterLabels, Gauge>,
+    route_waits: Family<OutcomeLabels, Counter>,
+    route_wait: Histogram,
+    rules_reloads: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -69,12 +78,57 @@ impl Metrics {
         registry.register("cluster_running_queries", "Running queries reported by the cluster", running.clone());
         let in_flight = Family::<ClusterLabels, Gauge>::default();
         registry.register("cluster_in_flight_requests", "Requests in flight through this gateway", in_flight.clone());
-        Self { registry: Mutex::new(registry), requests, latency, routes, healthy, queued, running, in_flight }
+        let route_waits = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "unknown_query_waits",
+            "Follow-ups whose query id was unknown at first and that waited for the route to reach the store, \
+             by outcome (found, notFound)",
+            route_waits.clone(),
+        );
+        let route_wait = Histogram::new(exponential_buckets(0.001, 2.0, 12));
+        registry.register(
+            "unknown_query_wait_seconds",
+            "How long a follow-up waited until its route was found in the store",
+            route_wait.clone(),
+        );
+        let rules_reloads = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "rules_reloads",
+            "Reloads of the routing rules file after it changed, by outcome (ok; error: the previous rules stay)",
+            rules_reloads.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            routes,
+            healthy,
+            queued,
+            running,
+            in_flight,
+            route_waits,
+            route_wait,
+            rules_reloads,
+        }
     }
 
     pub(crate) fn observe_proxy(&self, status: StatusCode, elapsed: Duration) {
         self.requests.get_or_create(&StatusLabels { status: status.as_u16() }).inc();
         self.latency.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a follow-up that waited `elapsed` for its route, and whether it was `found`.
+    pub(crate) fn observe_route_wait(&self, found: bool, elapsed: Duration) {
+        let outcome = if found { "found" } else { "notFound" };
+        self.route_waits.get_or_create(&OutcomeLabels { outcome }).inc();
+        if found {
+            self.route_wait.observe(elapsed.as_secs_f64());
+        }
+    }
+
+    /// Counts a reload of the rules file, and whether it took effect.
+    pub(crate) fn observe_rules_reload(&self, ok: bool) {
+        self.rules_reloads.get_or_create(&OutcomeLabels { outcome: if ok { "ok" } else { "error" } }).inc();
     }
 
     pub(crate) fn observe_route(&self, group: &RoutingGroup, cluster: &ClusterName, reason: &RouteReason) {

@@ -23,7 +23,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -41,6 +41,7 @@ mod health;
 mod listener;
 mod metrics;
 mod proxy;
+mod ui_stats;
 
 pub use config::GatewayConfig;
 
@@ -146,8 +147,14 @@ impl Gateway {
         let metrics = Arc::new(Metrics::new());
         let monitor = Arc::new(HealthMonitor::new(Arc::clone(&router), client.clone(), config.health.clone()));
         let shared = Arc::new(Shared {
-            proxy: Proxy::new(client, Arc::clone(&router), config.proxy.clone(), Arc::clone(&metrics))
-                .with_auth(authenticator),
+            proxy: Proxy::new(
+                client,
+                Arc::clone(&router),
+                config.proxy.clone(),
+                Arc::clone(&metrics),
+                config.routing.unknown_query_wait,
+            )
+            .with_auth(authenticator),
             router,
             store,
             metrics,
@@ -192,7 +199,7 @@ impl Gateway {
             }
         }));
         if let Some(path) = config.routing.rules_file.clone() {
-            tasks.spawn(watch_rules(path, Arc::clone(&shared.router), stopped));
+            tasks.spawn(watch_rules(path, Arc::clone(&shared.router), Arc::clone(&shared.metrics), stopped));
         }
         Ok(Gateway { shared, http_addr, https_addr, stop, tasks })
     }
@@ -277,17 +284,25 @@ async fn every_async<F: Future<Output = ()>>(
     }
 }
 
-/// Reloads the rules file when it changes; a bad file keeps the rules in force (and is logged).
-async fn watch_rules(path: PathBuf, router: Arc<Router>, stop: watch::Receiver<bool>) {
-    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let mut last: Option<SystemTime> = modified(&path);
+/// Reloads the rules file when its content changes (checked every 2 s, by content rather than
+/// modification time, so two edits within the file system's time resolution are both seen); a
+/// bad file keeps the rules in force (logged, and counted in `rules_reloads`).
+async fn watch_rules(path: PathBuf, router: Arc<Router>, metrics: Arc<Metrics>, stop: watch::Receiver<bool>) {
+    let read = |p: &PathBuf| std::fs::read(p).ok();
+    let mut last: Option<Vec<u8>> = read(&path);
     every(Duration::from_secs(2), stop, move || {
-        let now = modified(&path);
+        let now = read(&path);
         if now != last {
             last = now;
             match router.reload_rules(&path) {
-                Ok(count) => tracing::info!(rules = count, "reloaded routing rules"),
-                Err(e) => tracing::warn!(error = %e, "routing rules not reloaded; the previous rules stay in force"),
+                Ok(count) => {
+                    metrics.observe_rules_reload(true);
+                    tracing::info!(rules = count, "reloaded routing rules");
+                }
+                Err(e) => {
+                    metrics.observe_rules_reload(false);
+                    tracing::warn!(error = %e, "routing rules not reloaded; the previous rules stay in force");
+                }
             }
         }
     })

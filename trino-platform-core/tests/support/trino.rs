@@ -1,29 +1,41 @@
 //! A Trino coordinator fixture that follows the documented client protocol, for gateway tests
-//! that need to control a backend (kill it, count its requests, stream gigabytes from it).
-//! The end-to-end suites use a real Trino server from `scripts/services`; this fixture does not
-//! replace it.
+//! that need to control a backend (kill it, count its requests, stream gigabytes from it, make
+//! it stall). The end-to-end suites use a real Trino server from `scripts/services`; this
+//! fixture does not replace it.
 //!
-//! Protocol, as Trino implements it:
+//! Protocol, as Trino 476 implements it:
 //! - `POST /v1/statement` (SQL body, `X-Trino-User`) → 200 `{"id", "infoUri", "nextUri":
 //!   ".../v1/statement/queued/{id}/{slug}/1", "stats": {"state": "QUEUED"}}`;
 //! - `GET` of each `nextUri` → the next page: queued → executing (columns, data) → finished (no
-//!   `nextUri`);
+//!   `nextUri`); gzip-encoded (`Content-Encoding: gzip`, `Vary: Accept-Encoding`) when the
+//!   request accepts gzip, as Trino's HTTP server does (a valid gzip stream of stored deflate
+//!   blocks: the fixture needs no compressor, and tests decode it with an independent one);
 //! - `DELETE` of a `nextUri` → 204, the query is cancelled;
 //! - URIs are built from `X-Forwarded-Proto`/`X-Forwarded-Host` when present
 //!   (`http-server.process-forwarded=true`);
 //! - a user named `oauth` gets a 401 with Trino's OAuth2 `WWW-Authenticate` challenge;
 //! - statement requests are counted, and the `X-Trino-User` and `Authorization` of the last one
 //!   kept, for tests to read;
-//! - `GET /v1/info` → `{"starting": false, …}`, `GET /v1/cluster` → running/queued counts;
-//! - `GET /v1/spooled/download/big-{n}` streams `n` bytes (a spooled result segment);
-//! - the SQL text `STUCK` makes the coordinator hang for 30 s before answering.
+//! - `GET /v1/info` → `{"starting": false, …}`; there is no `/v1/cluster` (404, as in Trino);
+//! - the Web UI's form login, as with Trino's insecure authentication: `POST /ui/login`
+//!   (form-encoded `username`, `password`, `redirectPath`) → 303 to `/ui/` with
+//!   `Set-Cookie: Trino-UI-Token=…;Version=1;Path=/ui;HttpOnly` for a non-empty user name and an
+//!   empty password, else 303 to `/ui/login.html` without a cookie; `GET /ui/api/stats` with a
+//!   valid token cookie → `{"runningQueries", "blockedQueries", "queuedQueries",
+//!   "activeCoordinators", "activeWorkers", …}` (queries of this fixture in `RUNNING` and
+//!   `QUEUED`), without one → 401 `WWW-Authenticate: Trino-Form-Login`;
+//! - `GET /v1/spooled/download/big-{n}` streams `n` bytes (a spooled result segment),
+//!   `…/slow-{n}` sends `n` chunks of 1 KiB 100 ms apart, `…/stall-{n}` sends `n` bytes and then
+//!   nothing, never ending;
+//! - the SQL text `STUCK` makes the coordinator hang for 30 s before answering, `SLOW` for 1 s.
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -50,6 +62,12 @@ struct FixtureState {
     statements: AtomicU64,
     last_user: Mutex<Option<String>>,
     last_authorization: Mutex<Option<String>>,
+    /// Web UI sessions issued and not revoked; logins so far; whether logins are refused.
+    ui_tokens: Mutex<HashSet<String>>,
+    ui_logins: AtomicU64,
+    refuse_ui_logins: AtomicBool,
+    /// The last gzip-encoded page sent, byte for byte.
+    last_gzip: Mutex<Option<bytes::Bytes>>,
 }
 
 impl Fixture {
@@ -58,7 +76,8 @@ impl Fixture {
         let state = Arc::new(FixtureState { name: name.to_owned(), ..Default::default() });
         let app = axum::Router::new()
             .route("/v1/info", get(info))
-            .route("/v1/cluster", get(cluster))
+            .route("/ui/login", post(ui_login))
+            .route("/ui/api/stats", get(ui_stats))
             .route("/v1/statement", post(submit))
             .route("/v1/statement/{phase}/{id}/{slug}/{token}", get(next).delete(cancel))
             .route("/v1/query/{id}", get(query_info).delete(kill))
@@ -103,6 +122,27 @@ impl Fixture {
         self.state.last_authorization.lock().unwrap().clone()
     }
 
+    /// Web UI logins accepted so far.
+    pub fn ui_logins(&self) -> u64 {
+        self.state.ui_logins.load(Ordering::Relaxed)
+    }
+
+    /// Ends every Web UI session (as a coordinator restart or session expiry does): their
+    /// tokens get 401 from now on.
+    pub fn revoke_ui_sessions(&self) {
+        self.state.ui_tokens.lock().unwrap().clear();
+    }
+
+    /// Refuses (or accepts again) Web UI logins, as a UI with another authentication would.
+    pub fn refuse_ui_logins(&self, refuse: bool) {
+        self.state.refuse_ui_logins.store(refuse, Ordering::Relaxed);
+    }
+
+    /// The last gzip-encoded page this fixture sent, as sent.
+    pub fn last_gzip_page(&self) -> Option<bytes::Bytes> {
+        self.state.last_gzip.lock().unwrap().clone()
+    }
+
     /// Stops serving (connections are refused from now on).
     pub fn kill(&self) {
         self.task.abort();
@@ -139,10 +179,54 @@ async fn info() -> Response {
         .into_response()
 }
 
-async fn cluster(State(state): State<Arc<FixtureState>>) -> Response {
-    let running = state.queries.lock().unwrap().values().filter(|s| **s == "RUNNING").count();
-    axum::Json(json!({"runningQueries": running, "queuedQueries": 0, "blockedQueries": 0, "activeWorkers": 1}))
+async fn ui_login(State(state): State<Arc<FixtureState>>, headers: HeaderMap, form: String) -> Response {
+    let base = base(&headers);
+    let form: HashMap<String, String> = url::form_urlencoded::parse(form.as_bytes()).into_owned().collect();
+    let field = |name: &str| form.get(name).map_or("", String::as_str);
+    let form_encoded = headers.get("content-type").is_some_and(|v| v == "application/x-www-form-urlencoded");
+    if !form_encoded
+        || field("username").is_empty()
+        || !field("password").is_empty()
+        || state.refuse_ui_logins.load(Ordering::Relaxed)
+    {
+        return (StatusCode::SEE_OTHER, [("location", format!("{base}/ui/login.html"))]).into_response();
+    }
+    let n = state.ui_logins.fetch_add(1, Ordering::Relaxed);
+    let token = format!("eyJhbGciOiJIUzI1NiJ9.{}-{n}.sig", state.name);
+    state.ui_tokens.lock().unwrap().insert(token.clone());
+    (
+        StatusCode::SEE_OTHER,
+        [
+            ("location", format!("{base}/ui/")),
+            ("set-cookie", format!("Trino-UI-Token={token};Version=1;Path=/ui;HttpOnly")),
+        ],
+    )
         .into_response()
+}
+
+async fn ui_stats(State(state): State<Arc<FixtureState>>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("Trino-UI-Token=").map(str::to_owned));
+    if !token.is_some_and(|t| state.ui_tokens.lock().unwrap().contains(&t)) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [("www-authenticate", "Trino-Form-Login"), ("content-type", "text/plain;charset=utf-8")],
+            "Unauthorized",
+        )
+            .into_response();
+    }
+    let queries = state.queries.lock().unwrap();
+    let count = |wanted: &str| queries.values().filter(|s| **s == wanted).count();
+    axum::Json(json!({
+        "runningQueries": count("RUNNING"), "blockedQueries": 0, "queuedQueries": count("QUEUED"),
+        "activeCoordinators": 1, "activeWorkers": 1, "runningDrivers": 0, "totalAvailableProcessors": 2,
+        "reservedMemory": 0.0, "totalInputRows": 0, "totalInputBytes": 0, "totalCpuTimeSecs": 0,
+    }))
+    .into_response()
 }
 
 async fn submit(State(state): State<Arc<FixtureState>>, headers: HeaderMap, sql: String) -> Response {
@@ -154,8 +238,10 @@ async fn submit(State(state): State<Arc<FixtureState>>, headers: HeaderMap, sql:
         );
         return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)], "").into_response();
     }
-    if sql.trim() == "STUCK" {
-        tokio::time::sleep(std::time::Duration::from_secs(30)).await; // a backend that hangs
+    match sql.trim() {
+        "STUCK" => tokio::time::sleep(Duration::from_secs(30)).await, // a backend that hangs
+        "SLOW" => tokio::time::sleep(Duration::from_secs(1)).await,
+        _ => {}
     }
     if sql.trim().is_empty() {
         return (StatusCode::BAD_REQUEST, "SQL statement is empty").into_response();
@@ -183,6 +269,10 @@ async fn next(
     let Some(current) = queries.get(&id).copied() else {
         return (StatusCode::NOT_FOUND, "Query not found").into_response();
     };
+    let accepts_gzip = headers
+        .get("accept-encoding")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let base = base(&headers);
     let page = match (phase.as_str(), current) {
         (_, "CANCELED") => {
@@ -204,7 +294,18 @@ async fn next(
             json!({"id": id, "columns": [{"name": "served_by", "type": "varchar", "typeSignature": {"rawType": "varchar", "arguments": []}}], "stats": {"state": "FINISHED"}})
         }
     };
-    axum::Json(page).into_response()
+    drop(queries);
+    if !accepts_gzip {
+        return axum::Json(page).into_response();
+    }
+    let body = bytes::Bytes::from(gzip(page.to_string().as_bytes()));
+    *state.last_gzip.lock().unwrap() = Some(body.clone());
+    Response::builder()
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .header("vary", "Accept-Encoding")
+        .body(Body::from(body))
+        .unwrap()
 }
 
 async fn cancel(
@@ -237,42 +338,99 @@ async fn kill(State(state): State<Arc<FixtureState>>, Path(id): Path<String>) ->
     }
 }
 
-/// Streams `big-{n}` as `n` bytes in 64 KiB chunks, generated as they are sent.
+/// `data` as a gzip member (RFC 1952) of stored deflate blocks (RFC 1951 section 3.2.4).
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut blocks = data.chunks(0xffff).peekable();
+    if blocks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(block) = blocks.next() {
+        out.push(u8::from(blocks.peek().is_none()));
+        let len = block.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    let crc = !data.iter().fold(!0u32, |crc, &byte| {
+        (0..8).fold(crc ^ u32::from(byte), |c, _| if c & 1 == 1 { (c >> 1) ^ 0xedb8_8320 } else { c >> 1 })
+    });
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+/// Streams `big-{n}` as `n` bytes in 64 KiB chunks, generated as they are sent; `slow-{n}` as
+/// `n` chunks of 1 KiB, 100 ms apart; `stall-{n}` as `n` bytes and then nothing, forever.
 async fn segment(Path(segment): Path<String>) -> Response {
-    let Some(size) = segment.strip_prefix("big-").and_then(|n| n.parse::<u64>().ok()) else {
+    let parse = |prefix: &str| segment.strip_prefix(prefix).and_then(|n| n.parse::<u64>().ok());
+    let (size, body) = if let Some(size) = parse("big-") {
+        (size, Body::from_stream(Chunks { left: size, chunk: bytes::Bytes::from(vec![b'x'; 64 * 1024]) }))
+    } else if let Some(count) = parse("slow-") {
+        let steps = (0..count).map(|_| (Duration::from_millis(100), bytes::Bytes::from(vec![b's'; 1024]))).collect();
+        (count * 1024, Body::from_stream(Paced::new(steps, false)))
+    } else if let Some(size) = parse("stall-") {
+        let steps = vec![(Duration::ZERO, bytes::Bytes::from(vec![b'z'; size as usize]))];
+        (size + 1, Body::from_stream(Paced::new(steps, true)))
+    } else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    const CHUNK: u64 = 64 * 1024;
-    let chunk = bytes::Bytes::from(vec![b'x'; CHUNK as usize]);
-    let stream = futures_stream(size, chunk);
     Response::builder()
         .header("content-type", "application/octet-stream")
         .header("content-length", size)
-        .body(Body::from_stream(stream))
+        .body(body)
         .unwrap()
 }
 
-fn futures_stream(
-    size: u64,
+/// `left` bytes in copies of `chunk`.
+struct Chunks {
+    left: u64,
     chunk: bytes::Bytes,
-) -> impl futures_core::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
-    struct Chunks {
-        left: u64,
-        chunk: bytes::Bytes,
-    }
-    impl futures_core::Stream for Chunks {
-        type Item = Result<bytes::Bytes, std::io::Error>;
-        fn poll_next(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Self::Item>> {
-            if self.left == 0 {
-                return std::task::Poll::Ready(None);
-            }
-            let n = self.left.min(self.chunk.len() as u64);
-            self.left -= n;
-            std::task::Poll::Ready(Some(Ok(self.chunk.slice(..n as usize))))
+}
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<bytes::Bytes, std::io::Error>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.left == 0 {
+            return std::task::Poll::Ready(None);
         }
+        let n = self.left.min(self.chunk.len() as u64);
+        self.left -= n;
+        std::task::Poll::Ready(Some(Ok(self.chunk.slice(..n as usize))))
     }
-    Chunks { left: size, chunk }
+}
+
+/// Each chunk after its delay; then the end, or (`hang`) never anything again.
+struct Paced {
+    steps: std::collections::VecDeque<(Duration, bytes::Bytes)>,
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    hang: bool,
+}
+
+impl Paced {
+    fn new(steps: Vec<(Duration, bytes::Bytes)>, hang: bool) -> Self {
+        Self { steps: steps.into(), timer: None, hang }
+    }
+}
+
+impl futures_core::Stream for Paced {
+    type Item = Result<bytes::Bytes, std::io::Error>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let Some((delay, _)) = self.steps.front().cloned() else {
+            return if self.hang { std::task::Poll::Pending } else { std::task::Poll::Ready(None) };
+        };
+        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(delay)));
+        if timer.as_mut().poll(cx).is_pending() {
+            return std::task::Poll::Pending;
+        }
+        self.timer = None;
+        let (_, chunk) = self.steps.pop_front().unwrap();
+        std::task::Poll::Ready(Some(Ok(chunk)))
+    }
 }
