@@ -8,6 +8,10 @@
 //!   query, follow its `nextUri` chain to the end (optionally cancelling with `DELETE` instead of
 //!   reading the last page), and repeat, for D. It reports throughput, per-request latency
 //!   percentiles, errors and, given `--pid`, the target's CPU time and peak RSS, as text or JSON.
+//! - `tp-load kube-fake --kubeconfig FILE` serves the core tests' fake Kubernetes API server
+//!   (`trino-platform-core/tests/support/kube_fake.rs`; no API server can run on the test
+//!   machines) over plain HTTP, writes a kubeconfig for it, prints its URL and serves until
+//!   killed: the Python and Node bundle tests drive `deploy` through it.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -22,6 +26,9 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+
+#[path = "../../trino-platform-core/tests/support/kube_fake.rs"]
+mod kube_fake;
 
 #[derive(Parser)]
 #[command(name = "tp-load", about = "Load harness for Trino gateways")]
@@ -40,6 +47,13 @@ enum Command {
         /// Pages per query after the first response (the last one finishes the query).
         #[arg(long, default_value_t = 3)]
         pages: u32,
+    },
+    /// Serve the fake Kubernetes API server of the core's tests over HTTP (for the bindings'
+    /// bundle tests), write a kubeconfig for it, print its URL, serve until killed.
+    KubeFake {
+        /// Where to write the kubeconfig (its directory must exist).
+        #[arg(long)]
+        kubeconfig: std::path::PathBuf,
     },
     /// Run concurrent Trino-protocol clients against a target.
     Run {
@@ -70,6 +84,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match cli.command {
         Command::Responder { listen, pages } => runtime.block_on(responder(listen, pages)),
+        Command::KubeFake { kubeconfig } => runtime.block_on(kube_fake(&kubeconfig)),
         Command::Run { target, clients, duration, delete, pid, json } => {
             let report = runtime.block_on(run(&target, clients, duration, delete, pid));
             if json {
@@ -339,4 +354,19 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// Serves the fake Kubernetes API until the process is killed.
+async fn kube_fake(kubeconfig: &std::path::Path) {
+    let fake = kube_fake::FakeKube::new();
+    // A deleted object is gone at the next read, so a test can check a delete at once.
+    fake.finalize_after(0);
+    let url = fake.serve().await;
+    let dir = kubeconfig.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let written = kube_fake::FakeKube::kubeconfig(dir, &url);
+    if written != kubeconfig {
+        std::fs::rename(&written, kubeconfig).expect("move the kubeconfig into place");
+    }
+    println!("{url}");
+    std::future::pending::<()>().await;
 }
