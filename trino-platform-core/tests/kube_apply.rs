@@ -1034,13 +1034,13 @@ async fn the_fake_served_over_http_is_reached_through_its_kubeconfig() {
     let fake = FakeKube::new();
     let dir = tempfile::tempdir().unwrap();
     let path = FakeKube::kubeconfig(dir.path(), &fake.serve().await);
-    let kubeconfig = kube::config::Kubeconfig::read_from(&path).unwrap();
-    let options = kube::config::KubeConfigOptions::default();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap();
-    let client = kube::Client::try_from(config).unwrap();
-    assert_eq!(client.apiserver_version().await.unwrap().git_version, "v1.33.0");
+    let err = Kubernetes::from_kubeconfig(&path, Some("no-such-context")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.message().contains("no-such-context"), "{err}");
+    let kube = Kubernetes::from_kubeconfig(&path, Some("fake")).await.unwrap();
+    assert_eq!(kube.client().apiserver_version().await.unwrap().git_version, "v1.33.0");
 
-    let kube = Kubernetes::from_client(client).with_options(KubeOptions {
+    let kube = kube.with_options(KubeOptions {
         attempts: 3,
         backoff: Duration::from_millis(1),
         poll_interval: Duration::from_millis(5),

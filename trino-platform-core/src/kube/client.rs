@@ -61,6 +61,27 @@ impl Kubernetes {
     /// it does not answer in time.
     pub async fn connect() -> Result<Self> {
         let client = kube::Client::try_default().await.map_err(|e| to_error(e, "connecting to Kubernetes", &[]))?;
+        Self::checked(client).await
+    }
+
+    /// Connects as [`connect`](Self::connect) does, through the kubeconfig file at `path` and
+    /// its context `context` (default: its current context), whatever `KUBECONFIG` says. Fails
+    /// with `InvalidInput` when the file cannot be read or parsed or has no such context, and
+    /// as `connect` does.
+    pub async fn from_kubeconfig(path: &std::path::Path, context: Option<&str>) -> Result<Self> {
+        let kubeconfig = kube::config::Kubeconfig::read_from(path).map_err(|e| {
+            Error::invalid_input(format!("cannot read the kubeconfig {}: {e}", path.display())).with_source(e)
+        })?;
+        let options = kube::config::KubeConfigOptions { context: context.map(str::to_owned), ..Default::default() };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| {
+            Error::invalid_input(format!("cannot use the kubeconfig {}: {e}", path.display())).with_source(e)
+        })?;
+        let client = kube::Client::try_from(config).map_err(|e| to_error(e, "connecting to Kubernetes", &[]))?;
+        Self::checked(client).await
+    }
+
+    /// `client`, once the server has told its version.
+    async fn checked(client: kube::Client) -> Result<Self> {
         let kubernetes = Self::from_client(client);
         kubernetes
             .retrying(|| async { kubernetes.client.apiserver_version().await })
