@@ -303,3 +303,46 @@ fn invalid_tenant_files_name_the_field_and_line() {
         }
     }
 }
+
+/// The shared behaviour cases of `tests/cases/tenant.yaml` (run by the Python and Node suites
+/// too): tenant file → namespace, clusters, rendered objects and Secret sources, or error.
+#[test]
+fn shared_cases() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cases/tenant.yaml");
+    let cases: Vec<serde_json::Value> = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(cases.len() >= 8);
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let result = TenantSpec::from_yaml(case["tenant"].as_str().unwrap());
+        match (&case["expect"], &case["error"]) {
+            (expect, serde_json::Value::Null) => {
+                let tenant = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(tenant.namespace.as_str(), expect["namespace"], "{name}");
+                let clusters: Vec<&str> = tenant.clusters.iter().map(|c| c.name.as_str()).collect();
+                assert_eq!(serde_json::json!(clusters), expect["clusters"], "{name}");
+                let manifests = tenant.manifests().unwrap();
+                let objects: Vec<String> =
+                    trino_platform::kube::sorted(&manifests).iter().map(|m| m.describe()).collect();
+                assert_eq!(serde_json::json!(objects), expect["objects"], "{name}");
+                for (secret, sources) in expect["secretSources"].as_object().into_iter().flatten() {
+                    let manifest = manifests
+                        .iter()
+                        .find(|m| m.kind() == trino_platform::kube::Kind::Secret && m.name() == secret.as_str())
+                        .unwrap();
+                    let got: BTreeMap<&String, String> =
+                        manifest.secret_data().iter().map(|(k, v)| (k, v.describe())).collect();
+                    assert_eq!(serde_json::json!(got), *sources, "{name}: {secret}");
+                }
+            }
+            (serde_json::Value::Null, error) => {
+                let err = result.err().unwrap_or_else(|| panic!("{name}: expected an error"));
+                assert_eq!(err.kind().as_str(), error["kind"], "{name}: {err}");
+                for mention in error["mentions"].as_array().unwrap() {
+                    let mention = mention.as_str().unwrap();
+                    assert!(err.message().contains(mention), "{name}: {:?} does not mention {mention}", err.message());
+                }
+            }
+            _ => panic!("{name}: give expect or error"),
+        }
+    }
+}
