@@ -1,7 +1,7 @@
 //! Rendered OAuth2 configuration against golden files (`tests/golden/keycloak/`): the Trino
 //! coordinator's properties for two Trino versions whose keys differ (476 has the deprecated
 //! groups-field key, 480 removed it), and the gateway's `auth:` section. No network.
-//! `TP_UPDATE_GOLDEN=1` rewrites the files.
+//! `UPDATE_GOLDEN=1` rewrites the files.
 
 #![cfg(feature = "keycloak")]
 
@@ -14,11 +14,11 @@ use trino_platform::keycloak::{
 
 fn golden(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/keycloak").join(name);
-    if std::env::var_os("TP_UPDATE_GOLDEN").is_some() {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(actual, expected, "{} differs (TP_UPDATE_GOLDEN=1 rewrites it)", path.display());
+    assert_eq!(actual, expected, "{} differs (UPDATE_GOLDEN=1 rewrites it)", path.display());
 }
 
 fn client() -> OAuthClientSpec {
