@@ -16,6 +16,7 @@ export const {
   RangerSetupSpec,
   Router,
   RoutingRules,
+  Secret,
   TrinoOAuth2Spec,
   gatewayAuthYaml,
   issuerUrl,

@@ -324,16 +324,16 @@ export declare class KeycloakAdmin {
    * it (with its mappers) when missing, else updates only the managed fields that differ and
    * repairs the mappers; sets the secret when the spec fixes one. A second run with the same
    * spec changes nothing (`changed: false`). Resolves with the client's ids, what changed and
-   * its secret. Rejects with `InvalidInput` for a bad spec (naming the field) or one
-   * Keycloak refuses, `NotFound` when the realm is missing and `ensureRealm` is off. No
-   * message holds the spec's secret.
+   * its secret (a `Secret`, which prints as `***`). Rejects with `InvalidInput` for a bad
+   * spec (naming the field) or one Keycloak refuses, `NotFound` when the realm is missing and
+   * `ensureRealm` is off. No message holds the spec's secret.
    */
   ensureClient(spec: OAuthClientSpec | OAuthClientSpecObject): Promise<EnsuredClient>
   /**
-   * The current secret of the client `clientId` (not Keycloak's internal id). Rejects with
-   * `NotFound` when the realm has no such client.
+   * The current secret of the client `clientId` (not Keycloak's internal id), as a `Secret`
+   * (`reveal()` is the value). Rejects with `NotFound` when the realm has no such client.
    */
-  clientSecret(realm: string, clientId: string): Promise<string>
+  clientSecret(realm: string, clientId: string): Promise<Secret>
   /**
    * Generates a new secret for the client `clientId`; the old one stops working at once.
    * Rejects with `NotFound` when the realm has no such client.
@@ -708,6 +708,32 @@ export declare class RoutingRules {
 }
 
 /**
+ * A secret value (an OAuth client secret): `reveal()` returns it, for the one place that needs
+ * it (Trino's `client-secret`, through an environment variable or a Kubernetes Secret);
+ * `toString()`, `toJSON()` and `util.inspect` (so `console.log`, template literals and
+ * `JSON.stringify` of an object holding one) show `***`. The value stays on the native side
+ * until revealed.
+ *
+ * ```js
+ * const { secret } = await admin.ensureClient(spec)
+ * console.log(secret, `${secret}`, JSON.stringify({ secret })) // [Secret: ***] *** {"secret":"***"}
+ * process.env.TRINO_OAUTH2_CLIENT_SECRET = secret.reveal()
+ * ```
+ */
+export declare class Secret {
+  /** Wraps `value` (for a test, or to hand a secret around without showing it). */
+  constructor(value: string)
+  /** The value itself. */
+  reveal(): string
+  /** Whether `other` holds the same value. */
+  equals(other: Secret): boolean
+  /** `'***'`: what string conversion (`${secret}`, `String(secret)`, `'' + secret`) gives. */
+  toString(): string
+  /** `'***'`: what `JSON.stringify` writes for it. */
+  toJSON(): string
+}
+
+/**
  * The coordinator's OAuth2 configuration, parsed and validated: issuer, client, scopes,
  * principal and groups fields, the secrets' environment variable names, overrides, and the
  * Trino release it is for. Build one with `TrinoOAuth2Spec.fromObject` or `.fromYaml` (the
@@ -947,10 +973,10 @@ export interface EnsuredClient {
    */
   changes: Array<string>
   /**
-   * The client secret, in plain text: for Trino's `client-secret` (through an environment
-   * variable or a Kubernetes Secret). Keep it out of logs and printed objects.
+   * The client secret, for Trino's `client-secret` (through an environment variable or a
+   * Kubernetes Secret): `secret.reveal()` is the value; printed, it shows `***`.
    */
-  secret: string
+  secret: Secret
 }
 
 /** A top-level group, from `KeycloakAdmin.ensureGroup`. */
@@ -2007,10 +2033,10 @@ export interface RotatedSecret {
   /** Keycloak's internal id of the client. */
   id: string
   /**
-   * The new secret, in plain text; the old one no longer works. Keep it out of logs and
-   * printed objects.
+   * The new secret (the old one no longer works): `secret.reveal()` is the value; printed,
+   * it shows `***`.
    */
-  secret: string
+  secret: Secret
 }
 
 /** Where a request goes, and why. */

@@ -847,6 +847,7 @@ module.exports.RangerPluginConfig = nativeBinding.RangerPluginConfig
 module.exports.RangerSetupSpec = nativeBinding.RangerSetupSpec
 module.exports.Router = nativeBinding.Router
 module.exports.RoutingRules = nativeBinding.RoutingRules
+module.exports.Secret = nativeBinding.Secret
 module.exports.TrinoOAuth2Spec = nativeBinding.TrinoOAuth2Spec
 module.exports.BucketOwnership = nativeBinding.BucketOwnership
 module.exports.ChangeAction = nativeBinding.ChangeAction

@@ -23,6 +23,7 @@
 //! | `exchange/` | `ExchangeBucketSpec` and `ExchangeBuckets`: the S3 exchange bucket (plan, ensure, describe, teardown) and its Trino files |
 //! | `input.rs` | plain objects into the core's serde types (specs and requests, read as the core reads files), the spec classes' shared conversions, secrets kept out of messages |
 //! | `ranger/` | `RangerPluginConfig` (plugin files), `PolicyEngine` (evaluate, explain, masks, row filters), `RangerSetupSpec`, `RangerAdmin` |
+//! | `secret.rs` | the `Secret` class: a secret value that prints as `***` until revealed |
 //! | `keycloak/` | `KeycloakAdmin` (realms, the OAuth client and its secret, users, groups), `OAuthClientSpec`, `TrinoOAuth2Spec`, `trinoOAuth2Properties`, `issuerUrl`, `gatewayAuthYaml` |
 
 mod cluster;
@@ -35,4 +36,5 @@ mod ranger;
 mod route;
 mod router;
 mod rules;
+mod secret;
 mod store;

@@ -17,10 +17,11 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
+import { format, inspect } from 'node:util'
 
 import { parse } from 'yaml'
 
-import { Gateway, KeycloakAdmin, OAuthClientSpec, TrinoOAuth2Spec, gatewayAuthYaml, issuerUrl, trinoOAuth2Properties } from '../index.js'
+import { Gateway, KeycloakAdmin, OAuthClientSpec, Secret, TrinoOAuth2Spec, gatewayAuthYaml, issuerUrl, trinoOAuth2Properties } from '../index.js'
 import { clientCredentials, keycloak, tokenRequest, uniqueRealm } from './support/keycloak.mjs'
 import { rejectsCode, throwsCode } from './support/routing-cases.mjs'
 
@@ -65,10 +66,10 @@ describe('KeycloakAdmin against Keycloak', { skip: service.skip }, () => {
     const second = await admin.ensureClient(OAuthClientSpec.fromObject(spec))
     assert.deepStrictEqual([second.created, second.changed, second.changes], [false, false, []])
     assert.equal(second.id, first.id)
-    assert.equal(second.secret, first.secret)
-    assert.equal(await admin.clientSecret(realm, 'trino'), first.secret)
+    assert.ok(second.secret instanceof Secret && second.secret.equals(first.secret))
+    assert.equal((await admin.clientSecret(realm, 'trino')).reveal(), first.secret.reveal())
     // The secret works at the realm's token endpoint: the client is what Keycloak holds.
-    const { status, body } = await clientCredentials(kc.url, realm, 'trino', first.secret)
+    const { status, body } = await clientCredentials(kc.url, realm, 'trino', first.secret.reveal())
     assert.equal(status, 200, JSON.stringify(body))
     assert.equal(body.token_type.toLowerCase(), 'bearer')
     // A change to the spec is applied, and only that (here from YAML text).
@@ -79,22 +80,23 @@ describe('KeycloakAdmin against Keycloak', { skip: service.skip }, () => {
 
   test('a rotated secret makes the token endpoint refuse the old one; the service account logs in with the new one', async () => {
     const realm = freshRealm()
-    const old = (await admin.ensureClient(clientSpec(realm, 'superset', { serviceAccounts: true }))).secret
+    const old = (await admin.ensureClient(clientSpec(realm, 'superset', { serviceAccounts: true }))).secret.reveal()
     assert.equal((await clientCredentials(kc.url, realm, 'superset', old)).status, 200)
     const rotated = await admin.rotateSecret(realm, 'superset')
     assert.deepStrictEqual([rotated.realm, rotated.clientId], [realm, 'superset'])
-    assert.notEqual(rotated.secret, old)
+    assert.ok(rotated.secret instanceof Secret)
+    assert.notEqual(rotated.secret.reveal(), old)
     const refused = await clientCredentials(kc.url, realm, 'superset', old)
     assert.equal(refused.status, 401)
     assert.ok(['unauthorized_client', 'invalid_client'].includes(refused.body.error), JSON.stringify(refused.body))
-    assert.equal((await clientCredentials(kc.url, realm, 'superset', rotated.secret)).status, 200)
-    assert.equal(await admin.clientSecret(realm, 'superset'), rotated.secret)
+    assert.equal((await clientCredentials(kc.url, realm, 'superset', rotated.secret.reveal())).status, 200)
+    assert.ok((await admin.clientSecret(realm, 'superset')).equals(rotated.secret))
     await rejectsCode(admin.rotateSecret(realm, 'no-such-client'), 'NotFound')
     // The client-credentials grant of KeycloakAdmin.connect: the old secret is refused.
     const login = { url: kc.url, authRealm: realm, clientId: 'superset' }
     const err = await rejectsCode(KeycloakAdmin.connect({ ...login, clientSecret: old }), 'Unauthorized')
     noSecretIn([err.message], old)
-    const serviceAccount = await KeycloakAdmin.connect({ ...login, clientSecret: rotated.secret })
+    const serviceAccount = await KeycloakAdmin.connect({ ...login, clientSecret: rotated.secret.reveal() })
     assert.equal(serviceAccount.url, `${kc.url}/`)
   })
 
@@ -130,7 +132,7 @@ describe('KeycloakAdmin against Keycloak', { skip: service.skip }, () => {
     assert.equal((await admin.ensureGroup(realm, 'ops')).created, true)
     // The password grant on a client allowing it: Keycloak accepts the spec's password.
     await admin.ensureClient(clientSpec(realm, 'cli', { directAccessGrants: true }))
-    const secret = await admin.clientSecret(realm, 'cli')
+    const secret = (await admin.clientSecret(realm, 'cli')).reveal()
     const form = { grant_type: 'password', client_id: 'cli', client_secret: secret, username: 'alice' }
     assert.equal((await tokenRequest(kc.url, realm, { ...form, password: 'alice-Passw0rd-1' })).status, 200)
     const refused = await tokenRequest(kc.url, realm, { ...form, password: 'wrong' })
@@ -170,7 +172,13 @@ describe('KeycloakAdmin against Keycloak', { skip: service.skip }, () => {
     const realm = freshRealm()
     const fixed = 'spec-Secret-7f3a9c'
     const ensured = await admin.ensureClient(clientSpec(realm, 'trino', { secret: fixed, serviceAccounts: true }))
-    assert.deepStrictEqual([ensured.changes, ensured.secret], [['realm', 'created'], fixed])
+    assert.deepStrictEqual([ensured.changes, ensured.secret.reveal()], [['realm', 'created'], fixed])
+    // Printed, serialised or formatted, the result shows no secret.
+    const rotated = await admin.rotateSecret(realm, 'trino')
+    const printed = [inspect(ensured), inspect(rotated, { depth: 5 }), JSON.stringify(ensured), JSON.stringify(rotated), `${ensured.secret}`, format('%s %o %j', rotated.secret, rotated, ensured)]
+    noSecretIn(printed, fixed, rotated.secret.reveal())
+    assert.match(inspect(ensured), /secret: \[Secret: \*\*\*\]/)
+    assert.equal(JSON.parse(JSON.stringify(rotated)).secret, '***')
     const texts = []
     for (const bad of [
       clientSpec(realm, 'trino', { secret: fixed, colour: 'red' }), // an unknown key, next to the secret
@@ -182,11 +190,21 @@ describe('KeycloakAdmin against Keycloak', { skip: service.skip }, () => {
       texts.push(throwsCode(() => OAuthClientSpec.fromObject(bad), 'InvalidInput').message)
     }
     assert.match(texts[4], /pkce: invalid type: string "\*\*\*", expected a boolean/)
-    noSecretIn(texts, fixed, ensured.secret)
+    noSecretIn(texts, fixed, rotated.secret.reveal())
   })
 })
 
 describe('KeycloakAdmin without Keycloak', () => {
+  test('a Secret shows *** printed, formatted, serialised or converted; reveal() gives the value', () => {
+    const secret = new Secret('Client-secret-3e8b')
+    const result = { clientId: 'trino', secret, nested: { list: [secret] } }
+    const shown = [inspect(result, { depth: 5 }), inspect(secret, { showHidden: true }), format('%s %o %O %j', secret, result, result, result), `${secret}`, String(secret), '' + secret, JSON.stringify(result)]
+    noSecretIn(shown, 'Client-secret-3e8b')
+    assert.deepStrictEqual([inspect(secret), String(secret), JSON.stringify(result)], ['[Secret: ***]', '***', '{"clientId":"trino","secret":"***","nested":{"list":["***"]}}'])
+    assert.deepStrictEqual([Object.keys(secret), secret.reveal()], [[], 'Client-secret-3e8b'])
+    assert.ok(secret.equals(new Secret('Client-secret-3e8b')) && !secret.equals(new Secret('other')))
+  })
+
   test('Unavailable when nothing listens, without the password', async () => {
     const err = await rejectsCode(KeycloakAdmin.connect({ url: 'http://127.0.0.1:1', username: 'admin', password: 'Unreachable-pw-9' }), 'Unavailable')
     assert.match(err.message, /http:\/\/127\.0\.0\.1:1/)
@@ -304,7 +322,7 @@ describe('the gateway accepts the tokens of the client it was configured for by 
 
   test('no token: 401; Keycloak\'s token: past authentication (503: no cluster behind it)', async () => {
     const client = OAuthClientSpec.fromObject(clientSpec(realm, 'trino', { serviceAccounts: true }))
-    const { secret } = await admin.ensureClient(client)
+    const secret = (await admin.ensureClient(client)).secret.reveal()
     const auth = gatewayAuthYaml(issuerUrl(kc.url, realm), client, { required: true })
     gateway = await Gateway.start({
       config: `listen: {http: '127.0.0.1:0'}\nstore: sqlite://${join(dir, 'gateway.db')}\n${auth}`,

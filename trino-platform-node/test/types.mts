@@ -13,6 +13,7 @@ import native, {
   RangerSetupSpec,
   Router,
   RoutingRules,
+  Secret,
   TrinoOAuth2Spec,
   gatewayAuthYaml,
   issuerUrl,
@@ -351,8 +352,9 @@ export async function keycloak(): Promise<string> {
   const ensured: EnsuredClient = await admin.ensureClient(client)
   await admin.ensureClient(object)
   const changes: string[] = ensured.changes
-  const secret: string = await admin.clientSecret('platform', 'trino')
+  const secret: string = (await admin.clientSecret('platform', 'trino')).reveal()
   const rotated: RotatedSecret = await admin.rotateSecret('platform', 'trino')
+  const same: boolean = rotated.secret.equals(ensured.secret) || new Secret('s').toString() === ensured.secret.toJSON()
   const user: string[] = (await admin.ensureUser('platform', { username: 'alice', groups: ['analysts'] })).changes
   const group: boolean = (await admin.ensureGroup('platform', 'analysts')).created
   const deleted: boolean = (await admin.deleteClient('platform', 'trino')) && (await admin.deleteRealm('platform'))
@@ -360,7 +362,7 @@ export async function keycloak(): Promise<string> {
   const properties: string = trinoOAuth2Properties(trino, 480) + trinoOAuth2Properties(TrinoOAuth2Spec.fromObject({ ...trino, trinoVersion: 476 }))
   const version: number = TrinoOAuth2Spec.fromYaml('trinoVersion: 480\nissuer: https://kc/realms/r\nclientId: t\n').trinoVersion
   const auth: string = gatewayAuthYaml(trino.issuer, client, { required: true, impersonators: ['service-account-superset'] })
-  console.log(created, changes, secret, rotated.secret, user, group, deleted, version, client.realm, client.clientId, client.externalUrl)
+  console.log(created, changes, secret, same, rotated.secret, user, group, deleted, version, client.realm, client.clientId, client.externalUrl)
   return properties + auth
 }
 
@@ -369,11 +371,13 @@ export async function keycloakMisuse(admin: KeycloakAdmin): Promise<void> {
   await admin.ensureClient({ realm: 'platform', clientId: 'trino' })
   // @ts-expect-error ensureRealm resolves with whether anything changed
   const realm: string = await admin.ensureRealm('platform')
+  // @ts-expect-error the secret is a Secret: reveal() gives the string
+  const secret: string = (await admin.rotateSecret('platform', 'trino')).secret
   // @ts-expect-error TrinoOAuth2Spec.fromObject needs the trinoVersion
   TrinoOAuth2Spec.fromObject({ issuer: 'https://kc/realms/r', clientId: 'trino' })
   // @ts-expect-error the version is a number
   trinoOAuth2Properties({ issuer: 'https://kc/realms/r', clientId: 'trino' }, '480')
   // @ts-expect-error required is a boolean
   gatewayAuthYaml('https://kc/realms/r', { realm: 'r', clientId: 'trino', externalUrl: 'https://t' }, { required: 'yes' })
-  console.log(realm)
+  console.log(realm, secret)
 }

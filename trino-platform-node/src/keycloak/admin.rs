@@ -6,7 +6,6 @@ use std::sync::Arc;
 use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use trino_platform::{Error, Result, keycloak};
 
@@ -14,6 +13,7 @@ use super::client::OAuthClientSpec;
 use super::report::{EnsuredClient, EnsuredGroup, EnsuredUser, RotatedSecret};
 use crate::error::settle;
 use crate::input::{Secrets, SpecArg, from_object, spec_of};
+use crate::secret::Secret;
 
 /// A logged-in client of Keycloak's Admin REST API (Keycloak 24–26): realms, the platform's
 /// OAuth client (with its audience, groups and username mappers), its secret, users and
@@ -150,9 +150,9 @@ impl KeycloakAdmin {
     /// it (with its mappers) when missing, else updates only the managed fields that differ and
     /// repairs the mappers; sets the secret when the spec fixes one. A second run with the same
     /// spec changes nothing (`changed: false`). Resolves with the client's ids, what changed and
-    /// its secret. Rejects with `InvalidInput` for a bad spec (naming the field) or one
-    /// Keycloak refuses, `NotFound` when the realm is missing and `ensureRealm` is off. No
-    /// message holds the spec's secret.
+    /// its secret (a `Secret`, which prints as `***`). Rejects with `InvalidInput` for a bad
+    /// spec (naming the field) or one Keycloak refuses, `NotFound` when the realm is missing and
+    /// `ensureRealm` is off. No message holds the spec's secret.
     #[napi(ts_args_type = "spec: OAuthClientSpec | OAuthClientSpecObject")]
     pub fn ensure_client<'env>(
         &self,
@@ -167,17 +167,17 @@ impl KeycloakAdmin {
         })
     }
 
-    /// The current secret of the client `clientId` (not Keycloak's internal id). Rejects with
-    /// `NotFound` when the realm has no such client.
+    /// The current secret of the client `clientId` (not Keycloak's internal id), as a `Secret`
+    /// (`reveal()` is the value). Rejects with `NotFound` when the realm has no such client.
     #[napi]
     pub fn client_secret<'env>(
         &self,
         env: &'env Env,
         realm: String,
         client_id: String,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
+    ) -> napi::Result<PromiseRaw<'env, Secret>> {
         let admin = Arc::clone(&self.inner);
-        settle(env, async move { Ok(admin.client_secret(&realm, &client_id).await?.expose_secret().to_owned()) })
+        settle(env, async move { Ok(Secret::new(admin.client_secret(&realm, &client_id).await?)) })
     }
 
     /// Generates a new secret for the client `clientId`; the old one stops working at once.

@@ -1,14 +1,15 @@
 //! What the `KeycloakAdmin` Promises resolve with, converted from the core's types field by
-//! field. Two of them carry a client secret as a plain string: it is what the caller asked
-//! for, to hand to Trino (as the `${ENV:…}` variable of its `client-secret`); keep it out of
-//! logs. No error message ever holds it.
+//! field. Two of them carry a client secret, as a `Secret`: it is what the caller asked for,
+//! to hand to Trino (as the `${ENV:…}` variable of its `client-secret`) with `reveal()`, and it
+//! prints as `***`, so logging the whole result shows nothing. No error message ever holds it.
 
 use napi_derive::napi;
-use secrecy::ExposeSecret;
 use trino_platform::keycloak;
 
+use crate::secret::Secret;
+
 /// What `KeycloakAdmin.ensureClient` did.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct EnsuredClient {
     /// The realm.
     pub realm: String,
@@ -23,20 +24,20 @@ pub struct EnsuredClient {
     /// What changed, by field (`created`, `realm`, `redirectUris`, `mapper groups created`,
     /// `secret`, …); never values.
     pub changes: Vec<String>,
-    /// The client secret, in plain text: for Trino's `client-secret` (through an environment
-    /// variable or a Kubernetes Secret). Keep it out of logs and printed objects.
-    pub secret: String,
+    /// The client secret, for Trino's `client-secret` (through an environment variable or a
+    /// Kubernetes Secret): `secret.reveal()` is the value; printed, it shows `***`.
+    pub secret: Secret,
 }
 
 impl From<keycloak::EnsuredClient> for EnsuredClient {
     fn from(client: keycloak::EnsuredClient) -> Self {
         let keycloak::EnsuredClient { realm, client_id, id, created, changed, changes, secret } = client;
-        Self { realm, client_id, id, created, changed, changes, secret: secret.expose_secret().to_owned() }
+        Self { realm, client_id, id, created, changed, changes, secret: Secret::new(secret) }
     }
 }
 
 /// A new client secret, from `KeycloakAdmin.rotateSecret`.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct RotatedSecret {
     /// The realm.
     pub realm: String,
@@ -44,15 +45,15 @@ pub struct RotatedSecret {
     pub client_id: String,
     /// Keycloak's internal id of the client.
     pub id: String,
-    /// The new secret, in plain text; the old one no longer works. Keep it out of logs and
-    /// printed objects.
-    pub secret: String,
+    /// The new secret (the old one no longer works): `secret.reveal()` is the value; printed,
+    /// it shows `***`.
+    pub secret: Secret,
 }
 
 impl From<keycloak::RotatedSecret> for RotatedSecret {
     fn from(rotated: keycloak::RotatedSecret) -> Self {
         let keycloak::RotatedSecret { realm, client_id, id, secret } = rotated;
-        Self { realm, client_id, id, secret: secret.expose_secret().to_owned() }
+        Self { realm, client_id, id, secret: Secret::new(secret) }
     }
 }
 
