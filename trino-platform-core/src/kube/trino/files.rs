@@ -9,6 +9,7 @@
 //! | `log.properties` | all | `logLevels` |
 //! | `exchange-manager.properties` | all | the exchange bucket |
 //! | `access-control.properties` + Ranger XML | coordinator | the Ranger plugin config |
+//! | `access-control.properties` + `worker-rules.json` | workers | graceful shutdown allowed to the preStop hook's user |
 //! | `catalog/{name}.properties` | all | the catalogs |
 //!
 //! Secrets appear only as `${ENV:NAME}` (Hadoop XML: `${env.NAME}`) references; [`NodeFiles::env`]
@@ -35,6 +36,16 @@ pub const DATA_DIR: &str = "/data/trino";
 pub const HTTP_PORT: u16 = 8080;
 /// The first Trino release that needs the Vector API module at runtime.
 pub const VECTOR_API_SINCE: u32 = 479;
+/// The user a worker's graceful shutdown is requested as (the preStop hook's).
+pub const SHUTDOWN_USER: &str = "trino-platform";
+/// The workers' access rules (file-based access control): only [`SHUTDOWN_USER`] may write
+/// system information, which graceful shutdown needs. Anyone who reaches a worker's port can
+/// send that user's name, so keep the workers' port to the cluster (a NetworkPolicy).
+pub const WORKER_RULES_FILE: &str = "worker-rules.json";
+/// The first Trino release on JDK 22 (release notes of 447).
+const JDK_22_SINCE: u32 = 447;
+/// The first Trino release on JDK 23 (release notes of 464).
+const JDK_23_SINCE: u32 = 464;
 
 /// The files of one role (coordinator or worker).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,7 +121,19 @@ impl TrinoClusterSpec {
         if let Some(exchange) = &self.exchange {
             add("exchange-manager.properties", exchange_manager_properties(exchange)?, &mut env);
         }
+        if role == Role::Worker {
+            // Trino's default access control refuses graceful shutdown: the workers allow it
+            // (writing system information) to the preStop hook's user, and nothing else.
+            let mut props = Properties::new();
+            props.set("access-control.name", "file")?;
+            props.set("security.config-file", format!("{CONFIG_DIR}/{WORKER_RULES_FILE}"))?;
+            add("access-control.properties", props, &mut env);
+        }
         files.insert("jvm.config".to_owned(), self.jvm_config(role));
+        if role == Role::Worker {
+            let rules = serde_json::json!({"system_information": [{"user": SHUTDOWN_USER, "allow": ["write"]}]});
+            files.insert(WORKER_RULES_FILE.to_owned(), format!("{rules:#}\n"));
+        }
 
         let mut ranger_files = Vec::new();
         let mut writable_dirs = BTreeSet::new();
@@ -212,7 +235,20 @@ impl TrinoClusterSpec {
         ]
         .map(str::to_owned)
         .into();
-        if self.trino_version.get() >= VECTOR_API_SINCE {
+        let version = self.trino_version.get();
+        if version >= JDK_22_SINCE {
+            // Trino's recommendation for JDK-8329528 (G1 and pinned regions).
+            lines.extend(
+                ["-XX:+UnlockDiagnosticVMOptions", "-XX:G1NumCollectionsKeepPinned=10000000"].map(str::to_owned),
+            );
+        }
+        if version >= JDK_23_SINCE {
+            // Libraries Trino ships load native code and use sun.misc.Unsafe: allowed, not warned about.
+            lines.extend(
+                ["--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"].map(str::to_owned),
+            );
+        }
+        if version >= VECTOR_API_SINCE {
             lines.push("--add-modules=jdk.incubator.vector".to_owned());
         }
         let extra = match role {

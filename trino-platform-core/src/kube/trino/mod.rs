@@ -15,7 +15,10 @@ mod spec;
 pub use catalog::{
     CatalogName, CatalogS3Credentials, CatalogSpec, DeltaLakeCatalog, FS_S3_ENABLED_SINCE, MetastoreUris, S3Access,
 };
-pub use files::{CATALOG_DIR, CONFIG_DIR, ClusterFiles, DATA_DIR, HTTP_PORT, NodeFiles, VECTOR_API_SINCE};
+pub use files::{
+    CATALOG_DIR, CONFIG_DIR, ClusterFiles, DATA_DIR, HTTP_PORT, NodeFiles, SHUTDOWN_USER, VECTOR_API_SINCE,
+    WORKER_RULES_FILE,
+};
 pub use spec::{
     CoordinatorSpec, DEFAULT_TRINO_VERSION, LogLevel, PullPolicy, Resources, SecretSource, ServiceAccountSpec,
     TrinoClusterSpec, WorkerCount, WorkersSpec,

@@ -25,7 +25,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::files::{CONFIG_DIR, ClusterFiles, DATA_DIR, HTTP_PORT, NodeFiles};
+use super::files::{CONFIG_DIR, ClusterFiles, DATA_DIR, HTTP_PORT, NodeFiles, SHUTDOWN_USER};
 use super::spec::{Resources, TrinoClusterSpec};
 use crate::error::Result;
 use crate::kube::manifest::{CONFIG_CHECKSUM_ANNOTATION, Kind, Manifest, SecretValue, checksum};
@@ -33,8 +33,6 @@ use crate::kube::pod::{Labels, container_security_context, env_from_secret, pod_
 
 /// The Trino image's health check: exits 0 once `/v1/info` reports `"starting": false`.
 const HEALTH_CHECK: &str = "/usr/lib/trino/bin/health-check";
-/// The user a worker's shutdown request is made as.
-const SHUTDOWN_USER: &str = "trino-platform";
 
 /// Which of a cluster's pods.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -400,7 +398,7 @@ fn worker_shutdown_hook() -> Lifecycle {
     let script = format!(
         "curl -fsS -X PUT -H 'Content-Type: application/json' -H 'X-Trino-User: {SHUTDOWN_USER}' \
          -d '\"SHUTTING_DOWN\"' http://localhost:{HTTP_PORT}/v1/info/state && \
-         while curl -fsS -o /dev/null http://localhost:{HTTP_PORT}/v1/info; do sleep 5; done"
+         while curl -fs -o /dev/null http://localhost:{HTTP_PORT}/v1/info; do sleep 5; done"
     );
     Lifecycle {
         pre_stop: Some(LifecycleHandler {
