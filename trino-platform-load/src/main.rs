@@ -124,11 +124,14 @@ async fn responder(listen: SocketAddr, pages: u32) {
 fn respond<B>(request: &Request<B>, pages: u32, counter: &AtomicU64) -> Response<Full<Bytes>> {
     let headers = request.headers();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let base = format!(
-        "{}://{}",
-        header("x-forwarded-proto").unwrap_or("http"),
-        header("x-forwarded-host").or_else(|| header("host")).unwrap_or("localhost")
-    );
+    // As Trino's forwarded-request handling does: the host from X-Forwarded-Host, its port
+    // from X-Forwarded-Port when the host names none (trino-gateway sends them apart).
+    let proto = header("x-forwarded-proto").unwrap_or("http");
+    let host = header("x-forwarded-host").or_else(|| header("host")).unwrap_or("localhost");
+    let base = match header("x-forwarded-port") {
+        Some(port) if !host.contains(':') && header("x-forwarded-host").is_some() => format!("{proto}://{host}:{port}"),
+        _ => format!("{proto}://{host}"),
+    };
     let path = request.uri().path();
     let json = |status: StatusCode, body: String| {
         Response::builder()
