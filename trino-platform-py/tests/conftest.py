@@ -10,6 +10,7 @@ when ``TP_SKIP_SERVICES`` names the service (``postgres``, ``trino``, ``s3``).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import types
 import typing
@@ -37,6 +38,29 @@ def service_urls(service: str, title: str, *variables: str) -> list[str]:
         f"`source /tmp/trino-platform-services/env.sh`, or set TP_SKIP_SERVICES={service} to skip",
         pytrace=False,
     )
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cargo_binary(package: str, binary: str) -> Path:
+    """The binary ``binary`` of the workspace package ``package``, built with cargo's ``ci``
+    profile into ``CARGO_TARGET_DIR`` (default ``~/.cache/trino-platform/target``; ``scripts/test``
+    builds them first); cargo waits on the build lock and rebuilds only what changed."""
+    cache = Path(os.environ.get("TP_CACHE_DIR") or Path.home() / ".cache" / "trino-platform")
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or cache / "target")
+    cargo = shutil.which("cargo") or str(Path.home() / ".cargo" / "bin" / "cargo")
+    built = subprocess.run(
+        [cargo, "build", "--profile", "ci", "-p", package],
+        cwd=ROOT,
+        env={**os.environ, "CARGO_TARGET_DIR": str(target)},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if built.returncode != 0:
+        pytest.fail(f"cargo build -p {package} failed:\n{built.stderr[-5000:]}", pytrace=False)
+    return target / "ci" / binary
 
 
 def postgres_admin_url() -> str:
