@@ -18,6 +18,7 @@ mod gateway;
 mod json;
 mod keycloak;
 mod opening;
+mod progress;
 mod ranger;
 mod registry;
 mod release;

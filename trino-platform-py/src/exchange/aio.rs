@@ -1,18 +1,16 @@
 //! `AsyncExchangeBuckets`: the exchange bucket for asyncio; every S3 call is awaitable, on the
 //! runtime that `ExchangeBuckets` uses.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
 use pyo3::prelude::*;
-use pyo3::types::{PyCFunction, PyTuple, PyType};
-use tokio::sync::{Notify, oneshot};
+use pyo3::types::{PyTuple, PyType};
 use trino_platform::exchange::{EnsureOptions, TeardownProgress};
 
 use super::buckets::{Connected, client_options, teardown_options};
 use super::spec::ExchangeBucketSpec;
 use crate::json::to_py;
 use crate::opening::{Opening, Ready};
-use crate::runtime::{Attached, Json, Raised, awaitable};
+use crate::progress::{self, Relay};
+use crate::runtime::{Json, Raised, awaitable};
 
 const CLASS: &str = "AsyncExchangeBuckets";
 
@@ -23,73 +21,6 @@ const CLASS: &str = "AsyncExchangeBuckets";
 /// for S3; cancelling a call stops it at its next request (rerunning converges, as always).
 #[pyclass(module = "trino_platform", frozen)]
 pub(crate) struct AsyncExchangeBuckets(Connected);
-
-/// Relays teardown progress to the `progress` callback on the event loop's thread, in order, and
-/// remembers the first exception it raised (which stops the teardown).
-struct Relay {
-    callback: Py<PyAny>,
-    event_loop: Py<PyAny>,
-    raised: Mutex<Option<PyErr>>,
-    stop: Notify,
-}
-
-impl Relay {
-    fn failed(&self) -> bool {
-        self.raised.lock().unwrap_or_else(PoisonError::into_inner).is_some()
-    }
-
-    fn fail(&self, err: PyErr) {
-        self.raised.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(err);
-        self.stop.notify_one();
-    }
-
-    /// Schedules `callback(report)` on the event loop (called on a runtime thread). A loop that
-    /// cannot take it (closed) stops the teardown like a raising callback.
-    fn schedule(self: &Arc<Self>, report: TeardownProgress) {
-        if self.failed() {
-            return;
-        }
-        let relay = Arc::clone(self);
-        let Some(_attached) = Attached::enter() else { return self.stop.notify_one() };
-        let scheduled = Python::attach(|py| -> PyResult<()> {
-            let call = PyCFunction::new_closure(py, None, None, move |args, _| -> PyResult<()> {
-                if !relay.failed()
-                    && let Err(err) = relay.callback.call1(args.py(), (args.get_item(0)?,))
-                {
-                    relay.fail(err);
-                }
-                Ok(())
-            })?;
-            self.event_loop.call_method1(py, "call_soon_threadsafe", (call, to_py(py, &report)?))?;
-            Ok(())
-        });
-        if let Err(err) = scheduled {
-            self.fail(err);
-        }
-    }
-
-    /// Waits until every callback scheduled so far has run (`call_soon_threadsafe` runs them in
-    /// order), so that an exception from the last one is not missed.
-    async fn drain(&self) {
-        let (done, ran) = oneshot::channel::<()>();
-        let done = Mutex::new(Some(done));
-        let Some(attached) = Attached::enter() else { return };
-        let scheduled = Python::attach(|py| -> PyResult<()> {
-            let mark = PyCFunction::new_closure(py, None, None, move |_, _| {
-                if let Some(done) = done.lock().unwrap_or_else(PoisonError::into_inner).take() {
-                    let _ = done.send(());
-                }
-            })?;
-            self.event_loop.call_method1(py, "call_soon_threadsafe", (mark,))?;
-            Ok(())
-        });
-        drop(attached);
-        if scheduled.is_ok() {
-            // Err: the loop dropped the mark without running it (closed); nothing more will run.
-            let _ = ran.await;
-        }
-    }
-}
 
 #[pymethods]
 impl AsyncExchangeBuckets {
@@ -169,30 +100,17 @@ impl AsyncExchangeBuckets {
         batch_size: i64,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let options = teardown_options(force, batch_size, progress.as_ref())?;
+        let progress = progress::checked(progress, "one dict")?;
+        let options = teardown_options(force, batch_size);
         let buckets = self.0.buckets()?;
         let Some(callback) = progress else {
             return awaitable(py, async move { buckets.teardown(&options, &|_| {}).await.map(Json) });
         };
-        let relay = Arc::new(Relay {
-            callback: callback.unbind(),
-            event_loop: pyo3_async_runtimes::tokio::get_current_loop(py)?.unbind(),
-            raised: Mutex::new(None),
-            stop: Notify::new(),
-        });
+        let relay = Relay::new(py, callback)?;
         awaitable(py, async move {
-            let on_progress = |report: TeardownProgress| relay.schedule(report);
-            let report = tokio::select! {
-                biased;
-                () = relay.stop.notified() => None,
-                report = buckets.teardown(&options, &on_progress) => Some(report?),
-            };
-            relay.drain().await;
-            let raised = relay.raised.lock().unwrap_or_else(PoisonError::into_inner).take();
-            Ok(Raised(match (raised, report) {
-                (Some(err), _) => Err(err),
-                (None, report) => Ok(report.map(Json)),
-            }))
+            let on_progress = |report: TeardownProgress| relay.schedule(|py| to_py(py, &report));
+            let outcome = relay.run(buckets.teardown(&options, &on_progress)).await?;
+            Ok(Raised(outcome.map(|report| report.map(Json))))
         })
     }
 

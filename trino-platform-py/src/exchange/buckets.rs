@@ -2,18 +2,17 @@
 //! synchronous, over the core's async `ExchangeBuckets`; and what `AsyncExchangeBuckets` shares
 //! with it.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-use tokio::sync::Notify;
 use trino_platform::exchange::{self, ClientOptions, EnsureOptions, TeardownOptions, TeardownProgress};
 use trino_platform::{Error, ErrorKind};
 
 use super::spec::ExchangeBucketSpec;
 use crate::errors::to_pyerr;
 use crate::json::to_py;
+use crate::progress::{self, Callback};
 use crate::release::Handle;
 use crate::routing::quoted;
 use crate::runtime::block_on;
@@ -97,22 +96,10 @@ pub(super) fn client_options(
     })
 }
 
-/// The teardown options of `teardown`'s keywords, after checking that `progress` is callable.
-pub(super) fn teardown_options(
-    force: bool,
-    batch_size: i64,
-    progress: Option<&Bound<'_, PyAny>>,
-) -> PyResult<TeardownOptions> {
-    if let Some(callback) = progress
-        && !callback.is_callable()
-    {
-        return Err(PyTypeError::new_err(format!(
-            "progress: expected a callable taking one dict, not {}",
-            callback.get_type().name()?
-        )));
-    }
+/// The teardown options of `teardown`'s keywords.
+pub(super) fn teardown_options(force: bool, batch_size: i64) -> TeardownOptions {
     // Out of range (0 as well as 70000) is for the core to refuse, with its message.
-    Ok(TeardownOptions { force, batch_size: u16::try_from(batch_size).unwrap_or(0) })
+    TeardownOptions { force, batch_size: u16::try_from(batch_size).unwrap_or(0) }
 }
 
 #[pymethods]
@@ -223,37 +210,13 @@ impl ExchangeBuckets {
         batch_size: i64,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let options = teardown_options(force, batch_size, progress.as_ref())?;
+        let callback = Callback::new(progress::checked(progress, "one dict")?);
+        let options = teardown_options(force, batch_size);
         let buckets = self.0.buckets()?;
-        let callback = progress.map(Bound::unbind);
-        // The first exception the callback raised, and the signal that stops the teardown.
-        let raised: Mutex<Option<PyErr>> = Mutex::new(None);
-        let stop = Notify::new();
-        let on_progress = |report: TeardownProgress| {
-            let Some(callback) = &callback else { return };
-            if raised.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
-                return;
-            }
-            let called = Python::attach(|py| callback.call1(py, (to_py(py, &report)?,)).map(drop));
-            if let Err(err) = called {
-                *raised.lock().unwrap_or_else(PoisonError::into_inner) = Some(err);
-                stop.notify_one();
-            }
-        };
-        let result = block_on(py, async {
-            tokio::select! {
-                biased;
-                () = stop.notified() => Ok(None),
-                report = buckets.teardown(&options, &on_progress) => report.map(Some),
-            }
-        });
-        if let Some(err) = raised.into_inner().unwrap_or_else(PoisonError::into_inner) {
-            return Err(err);
-        }
-        match result? {
-            Some(report) => to_py(py, &report),
-            None => Err(to_pyerr(Error::new(ErrorKind::Internal, "teardown stopped without a cause"))),
-        }
+        let on_progress = |report: TeardownProgress| callback.call(|py| to_py(py, &report));
+        let result = block_on(py, callback.run(buckets.teardown(&options, &on_progress)));
+        let stopped = || to_pyerr(Error::new(ErrorKind::Internal, "teardown stopped without a cause"));
+        to_py(py, &callback.outcome(result, stopped)?)
     }
 
     /// Closes the S3 client; later calls raise `ConflictError`. Closing twice is harmless; calls
