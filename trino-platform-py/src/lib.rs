@@ -1,7 +1,7 @@
 //! The Python extension module `trino_platform._native`, re-exported by the `trino_platform`
-//! package: the cluster registry, the routing engine, the embedded gateway server and the S3
-//! exchange buckets, Ranger and Keycloak of `trino-platform-core`, as a synchronous Python API
-//! and an asyncio one (the `Async*` classes).
+//! package: the cluster registry, the routing engine, the embedded gateway server, the S3
+//! exchange buckets, Ranger, Keycloak, the Kubernetes manifests and the tenant bundles of
+//! `trino-platform-core`, as a synchronous Python API and an asyncio one (the `Async*` classes).
 //!
 //! The binding is thin: it converts arguments to the core's validated types, runs the core's
 //! async calls on one process-wide tokio runtime (blocking with the GIL released, or as asyncio
@@ -11,12 +11,14 @@
 
 use pyo3::prelude::*;
 
+mod bundle;
 mod cluster;
 mod errors;
 mod exchange;
 mod gateway;
 mod json;
 mod keycloak;
+mod kube;
 mod opening;
 mod progress;
 mod ranger;
@@ -38,6 +40,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exchange::register(m)?;
     ranger::register(m)?;
     keycloak::register(m)?;
+    kube::register(m)?;
+    bundle::register(m)?;
     m.add_class::<secret::Secret>()?;
     m.add_class::<opening::Opening>()?;
     m.add_class::<opening::Ready>()?;

@@ -21,6 +21,11 @@ use trino_platform::{Error, ErrorKind};
 use crate::errors::to_pyerr;
 use crate::json::to_py;
 
+/// The stack of each runtime thread: what a main thread gets (tokio's default is 2 MiB). A
+/// bundle's `apply` polls deep call chains (the AWS SDK, kube-rs, Keycloak's client) whose frames,
+/// in an unoptimised build (the `ci` profile), overflow 2 MiB; the memory is only reserved.
+const THREAD_STACK: usize = 8 * 1024 * 1024;
+
 /// The runtime and the id of the process that built it (a forked child has another id).
 static RUNTIME: OnceLock<Result<(u32, Runtime), String>> = OnceLock::new();
 
@@ -30,6 +35,7 @@ pub(crate) fn runtime() -> Result<&'static Runtime, Error> {
     let built = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .thread_name("trino-platform")
+            .thread_stack_size(THREAD_STACK)
             .enable_all()
             .build()
             .map(|rt| (std::process::id(), rt))

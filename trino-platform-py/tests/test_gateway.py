@@ -42,7 +42,6 @@ T = TypeVar("T")
 #: The admin token of the gateways these tests start (random per run).
 TOKEN = f"tp-py-{uuid.uuid4().hex}"
 USER = {"X-Trino-User": "test"}
-ROOT = Path(__file__).resolve().parents[2]
 
 #: No proxies from the environment: every URL here is on this host.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -60,6 +60,18 @@ and Keycloak: the platform's OAuth client and the OAuth2 configuration of Trino:
     print(trino_oauth2_properties({"issuer": "https://keycloak.example.com/realms/platform",
                                    "clientId": "trino"}, 480))
 
+and a tenant on Kubernetes, from one tenant file: its manifests without a cluster, and its
+platform and cluster bundles planned, applied and deleted across S3, Keycloak, Ranger, Kubernetes
+and the gateway's registry::
+
+    from trino_platform import Targets, TenantSpec
+
+    tenant = TenantSpec.load("/etc/trino-platform/tenant.yaml")
+    tenant.write_files("deploy/")                  # GitOps: one file per object + kustomization.yaml
+    with Targets.connect(tenant) as targets:       # kubeconfig (or in-cluster), the registry store
+        print(tenant.plan(targets).changes())      # what apply would change
+        tenant.apply(targets, progress=lambda e: print(e.system, e.message))
+
 Every class that waits for a network has an asyncio twin, ``Async`` in front of its name, with
 the same methods returning awaitables; both run on one runtime, so neither blocks the other::
 
@@ -82,6 +94,7 @@ Every failure raises a subclass of :class:`TrinoPlatformError` chosen by its kin
 (``NotFoundError``, ``InvalidInputError``, ...); ``.kind`` and ``.message`` say what went wrong.
 """
 
+from trino_platform._bundle import BundleEventInfo, BundleReportInfo, ClusterFiles, NodeFiles, StepInfo
 from trino_platform._exchange import (
     BucketState,
     EncryptionState,
@@ -104,8 +117,12 @@ from trino_platform._native import (
     AsyncKeycloakAdmin,
     AsyncRangerAdmin,
     AsyncRouter,
+    AsyncTargets,
     BackendError,
+    BundleEvent,
+    BundleReport,
     Cluster,
+    ClusterBundle,
     ClusterIterator,
     ClusterStatus,
     ClusterStore,
@@ -116,12 +133,15 @@ from trino_platform._native import (
     ExchangeBuckets,
     ForbiddenError,
     Gateway,
+    GatewayDeploymentSpec,
     InternalError,
     InvalidInputError,
     KeycloakAdmin,
+    Manifest,
     NotFoundError,
     OperationTimeoutError,
     Opening,
+    PlatformBundle,
     PolicyEngine,
     RangerAdmin,
     RangerPluginConfig,
@@ -131,12 +151,17 @@ from trino_platform._native import (
     Router,
     RoutingRules,
     Secret,
+    Step,
+    Targets,
+    TenantSpec,
+    TrinoClusterSpec,
     TrinoPlatformError,
     UnauthorizedError,
     UnavailableError,
     __version__,
     gateway_auth_yaml,
     issuer_url,
+    sorted_manifests,
     trino_oauth2_properties,
 )
 from trino_platform._ranger import (
@@ -158,9 +183,16 @@ __all__ = [
     "AsyncKeycloakAdmin",
     "AsyncRangerAdmin",
     "AsyncRouter",
+    "AsyncTargets",
     "BackendError",
     "BucketState",
+    "BundleEvent",
+    "BundleEventInfo",
+    "BundleReport",
+    "BundleReportInfo",
     "Cluster",
+    "ClusterBundle",
+    "ClusterFiles",
     "ClusterIterator",
     "ClusterStatus",
     "ClusterStore",
@@ -183,13 +215,17 @@ __all__ = [
     "Explanation",
     "ForbiddenError",
     "Gateway",
+    "GatewayDeploymentSpec",
     "InternalError",
     "InvalidInputError",
     "KeycloakAdmin",
     "LifecycleRuleState",
+    "Manifest",
+    "NodeFiles",
     "NotFoundError",
     "OperationTimeoutError",
     "Opening",
+    "PlatformBundle",
     "PolicyChange",
     "PolicyEngine",
     "PublicAccessBlockState",
@@ -204,13 +240,19 @@ __all__ = [
     "RowFilter",
     "Secret",
     "SetupReport",
+    "Step",
+    "StepInfo",
+    "Targets",
     "TeardownProgress",
     "TeardownReport",
+    "TenantSpec",
+    "TrinoClusterSpec",
     "TrinoPlatformError",
     "UnauthorizedError",
     "UnavailableError",
     "__version__",
     "gateway_auth_yaml",
     "issuer_url",
+    "sorted_manifests",
     "trino_oauth2_properties",
 ]

@@ -8,11 +8,13 @@ coroutines)."""
 import asyncio
 import builtins
 import os
+import pathlib
 import types
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeAlias, TypeVar, final
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, final, overload
 
+from trino_platform._bundle import BundleEventInfo, BundleReportInfo, ClusterFiles, StepInfo
 from trino_platform._exchange import (
     EnsureReport,
     ExchangeDescription,
@@ -32,8 +34,12 @@ __all__ = [
     "AsyncKeycloakAdmin",
     "AsyncRangerAdmin",
     "AsyncRouter",
+    "AsyncTargets",
     "BackendError",
+    "BundleEvent",
+    "BundleReport",
     "Cluster",
+    "ClusterBundle",
     "ClusterIterator",
     "ClusterStatus",
     "ClusterStore",
@@ -44,12 +50,15 @@ __all__ = [
     "ExchangeBuckets",
     "ForbiddenError",
     "Gateway",
+    "GatewayDeploymentSpec",
     "InternalError",
     "InvalidInputError",
     "KeycloakAdmin",
+    "Manifest",
     "NotFoundError",
     "OperationTimeoutError",
     "Opening",
+    "PlatformBundle",
     "PolicyEngine",
     "RangerAdmin",
     "RangerPluginConfig",
@@ -60,12 +69,17 @@ __all__ = [
     "Router",
     "RoutingRules",
     "Secret",
+    "Step",
+    "Targets",
+    "TenantSpec",
+    "TrinoClusterSpec",
     "TrinoPlatformError",
     "UnauthorizedError",
     "UnavailableError",
     "__version__",
     "gateway_auth_yaml",
     "issuer_url",
+    "sorted_manifests",
     "trino_oauth2_properties",
 ]
 
@@ -1298,3 +1312,386 @@ def gateway_auth_yaml(
 
 def issuer_url(keycloak_url: str, realm: str) -> str:
     """``{keycloak_url}/realms/{realm}``, the issuer of a Keycloak realm. Raises InvalidInputError."""
+
+# ------------------------------------------------------------------ Kubernetes and tenant bundles
+
+@final
+class Manifest:
+    """One Kubernetes object as trino-platform renders and applies it (immutable, comparable).
+    A Secret's values are never part of it: ``object`` has no ``data``; ``secret_sources`` says
+    where each value comes from. ``str()`` is ``Kind namespace/name``."""
+
+    @property
+    def kind(self) -> str:
+        """``Namespace``, ``ServiceAccount``, ``Secret``, ``ConfigMap``, ``Service``, ``Cluster``
+        (the gateway's KubeBlocks PostgreSQL), ``Deployment`` or ``Ingress``."""
+    @property
+    def api_version(self) -> str:
+        """``v1``, ``apps/v1``, ``networking.k8s.io/v1``, ``apps.kubeblocks.io/v1``."""
+    @property
+    def name(self) -> str:
+        """``metadata.name``."""
+    @property
+    def namespace(self) -> str | None:
+        """``metadata.namespace``; None for a Namespace."""
+    @property
+    def object(self) -> dict[str, Any]:
+        """The body as a new dict (``apiVersion``, ``kind``, ``metadata``, ...); a Secret without
+        its values."""
+    @property
+    def secret_sources(self) -> dict[str, str]:
+        """A Secret's keys and where each value comes from (``env:NAME``, ``generated``,
+        ``given``); empty for other kinds."""
+    def describe(self) -> str:
+        """``Kind namespace/name`` (``Deployment trino-acme/trino-etl-worker``), as reports name it."""
+    def to_yaml(self) -> str:
+        """The object as YAML (a Secret without its values)."""
+    def __eq__(self, value: builtins.object, /) -> bool: ...
+
+def sorted_manifests(manifests: Iterable[Manifest]) -> builtins.list[Manifest]:
+    """The manifests in apply order (by kind: Namespace, ServiceAccount, Secret, ConfigMap,
+    Service, Cluster, Deployment, Ingress; then namespace and name), as a new list. Raises
+    TypeError for an item that is not a Manifest."""
+
+@final
+class TrinoClusterSpec:
+    """One Trino cluster of a workspace on Kubernetes (immutable, validated): coordinator,
+    workers, catalogs, and its coordinator's exchange, OAuth2 and Ranger setup."""
+
+    @classmethod
+    def from_dict(cls, data: _JsonData) -> TrinoClusterSpec:
+        """From the camelCase JSON form of the YAML file. Raises InvalidInputError naming the
+        field (secret values shown as ``***``), TypeError for data that is not JSON."""
+    @classmethod
+    def from_yaml(cls, text: str) -> TrinoClusterSpec:
+        """Parses and validates a YAML spec. Raises InvalidInputError naming the field and line."""
+    @property
+    def name(self) -> str:
+        """The prefix of its objects and its name in the gateway's registry."""
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def routing_group(self) -> str: ...
+    @property
+    def trino_version(self) -> int: ...
+    @property
+    def image(self) -> str:
+        """``trinodb/trino:{trino_version}`` unless the spec names one."""
+    def manifests(self) -> builtins.list[Manifest]:
+        """Its objects, built without a cluster; the Secret names its values' sources."""
+    def render(self) -> str:
+        """The manifests as one YAML stream, in apply order."""
+    def write_files(self, dir: str | os.PathLike[str]) -> builtins.list[pathlib.Path]:
+        """One YAML file per object plus ``kustomization.yaml`` under ``dir``; the paths written.
+        Raises InvalidInputError when a file cannot be written."""
+    def files(self) -> ClusterFiles:
+        """Every file of its nodes; secrets only as ``${ENV:NAME}`` references. Raises
+        InvalidInputError."""
+
+@final
+class GatewayDeploymentSpec:
+    """The Trino Gateway of one workspace on Kubernetes (immutable, validated): Deployment,
+    Service, Ingress, its KubeBlocks PostgreSQL, its rules and ``gateway.yaml`` sections."""
+
+    @classmethod
+    def from_dict(cls, data: _JsonData) -> GatewayDeploymentSpec:
+        """From the camelCase JSON form of the YAML file. Raises InvalidInputError naming the
+        field, TypeError for data that is not JSON."""
+    @classmethod
+    def from_yaml(cls, text: str) -> GatewayDeploymentSpec:
+        """Parses and validates a YAML spec. Raises InvalidInputError naming the field and line."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def external_url(self) -> str:
+        """The URL clients use."""
+    @property
+    def replicas(self) -> int: ...
+    @property
+    def image(self) -> str: ...
+    def manifests(self) -> builtins.list[Manifest]:
+        """Its objects, built without a cluster; the Secret names its values' sources."""
+    def render(self) -> str:
+        """The manifests as one YAML stream, in apply order."""
+    def write_files(self, dir: str | os.PathLike[str]) -> builtins.list[pathlib.Path]:
+        """GitOps files under ``dir``; the paths written."""
+    def gateway_yaml(self) -> str:
+        """The ``gateway.yaml`` the pods read (secrets as ``${ENV:NAME}`` references)."""
+
+_System: TypeAlias = Literal["s3", "keycloak", "ranger", "kubernetes", "registry"]
+_Outcome: TypeAlias = Literal["created", "updated", "unchanged", "deleted", "absent"]
+_Progress: TypeAlias = Callable[[BundleEvent], object]
+
+@final
+class Step:
+    """One thing in one system, as a plan or run found it (immutable, comparable)."""
+
+    @property
+    def system(self) -> _System: ...
+    @property
+    def target(self) -> str:
+        """``Deployment trino-acme/trino-etl-worker``, ``bucket trino-exchange-acme``, ``client
+        acme/trino``, ``service acme_etl``, ``policy acme_etl/NAME``, ``cluster etl``."""
+    @property
+    def outcome(self) -> _Outcome:
+        """What happens (plan) or happened; ``absent``: there was nothing to delete."""
+    @property
+    def details(self) -> builtins.list[str]:
+        """The settings or fields that change, where the system says (``spec.replicas``)."""
+    @property
+    def changes(self) -> bool:
+        """Whether it changes something (created, updated or deleted)."""
+    def to_dict(self) -> StepInfo:
+        """The JSON form, as the CLI's ``--output json``."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class BundleReport:
+    """What ``plan`` found or ``apply`` / ``delete`` did: its steps, in order (immutable,
+    comparable); ``len()`` is the number of steps."""
+
+    @property
+    def steps(self) -> builtins.list[Step]: ...
+    @property
+    def changed(self) -> bool:
+        """Whether any step changes something (False for a second ``apply``)."""
+    def changes(self) -> builtins.list[Step]:
+        """The steps that change something, in order."""
+    def to_dict(self) -> BundleReportInfo:
+        """The JSON form, as the CLI's ``--output json``."""
+    def __len__(self) -> int: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class BundleEvent:
+    """A progress event of ``apply`` or ``delete`` (immutable): work on ``message`` starts or is
+    waited for (``step`` is None), or a step finished (``step``)."""
+
+    @property
+    def system(self) -> _System: ...
+    @property
+    def message(self) -> str:
+        """``applying Deployment trino-acme/trino-gateway``, ``Deployment ...: 1/2 ready``, ..."""
+    @property
+    def step(self) -> Step | None:
+        """The finished step, as the report will hold it."""
+    def to_dict(self) -> BundleEventInfo:
+        """The JSON form."""
+
+@final
+class Targets:
+    """The Kubernetes API and the gateway's cluster store a tenant is applied to (S3, Keycloak and
+    Ranger are reached as the tenant file names them). Pass it to ``plan``, ``apply`` and
+    ``delete``, which then block with the GIL released. ``with Targets.connect(tenant) as
+    targets:`` closes it on exit; ``AsyncTargets`` is the same for asyncio."""
+
+    @classmethod
+    def connect(
+        cls,
+        tenant: TenantSpec,
+        *,
+        kubeconfig: str | os.PathLike[str] | None = None,
+        context: str | None = None,
+        registry: str | Secret | ClusterStore | AsyncClusterStore | None = None,
+        wait_timeout: float | None = None,
+        attempts: int | None = None,
+        backoff: float | None = None,
+        poll_interval: float | None = None,
+    ) -> Targets:
+        """Kubernetes as ``kubectl`` finds it (``KUBECONFIG``, ``~/.kube/config``, in-cluster),
+        or the file ``kubeconfig`` and its ``context``; the store ``registry``, else the URL in the
+        tenant's ``platform.registry.storeEnv`` variable when set (else clusters are not
+        registered). ``wait_timeout`` (default 600), ``backoff`` (0.5) and ``poll_interval`` (2)
+        in seconds; ``attempts`` per Kubernetes request (4).
+
+        Raises InvalidInputError (no usable kubeconfig or context, a ``context`` without a
+        ``kubeconfig``, a bad store URL or duration), UnavailableError, OperationTimeoutError,
+        UnauthorizedError, ForbiddenError; TypeError for a ``registry`` of another type.
+        """
+    @property
+    def wait_timeout(self) -> float:
+        """Seconds ``apply`` waits for workloads to become ready."""
+    @property
+    def registry(self) -> str | None:
+        """The store's URL with its password as ``***``; None when clusters are not registered."""
+    def close(self) -> None:
+        """Closes the connections; later calls raise ConflictError. Idempotent."""
+    def __enter__(self) -> Targets: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Literal[False]: ...
+
+@final
+class AsyncTargets:
+    """``Targets`` for asyncio: ``plan``, ``apply`` and ``delete`` given ``AsyncTargets`` return
+    awaitables, and the event loop never waits. ``async with AsyncTargets.connect(tenant) as
+    targets:`` closes it on exit."""
+
+    @classmethod
+    def connect(
+        cls,
+        tenant: TenantSpec,
+        *,
+        kubeconfig: str | os.PathLike[str] | None = None,
+        context: str | None = None,
+        registry: str | Secret | ClusterStore | AsyncClusterStore | None = None,
+        wait_timeout: float | None = None,
+        attempts: int | None = None,
+        backoff: float | None = None,
+        poll_interval: float | None = None,
+    ) -> Opening[AsyncTargets]:
+        """Connects (see ``Targets.connect``). Raises InvalidInputError / TypeError at once for
+        bad arguments; when awaited, what ``Targets.connect`` raises."""
+    @property
+    def wait_timeout(self) -> float: ...
+    @property
+    def registry(self) -> str | None: ...
+    def close(self) -> Awaitable[None]:
+        """Closes the connections; later calls raise ConflictError. Idempotent."""
+    def __aenter__(self) -> Awaitable[AsyncTargets]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Awaitable[None]: ...
+
+@final
+class PlatformBundle:
+    """Layer 2 of a tenant (``tenant.platform()``): the namespace, the gateway and its PostgreSQL,
+    the exchange bucket, the Keycloak OAuth client."""
+
+    @property
+    def gateway(self) -> GatewayDeploymentSpec:
+        """The gateway, as the tenant resolves it."""
+    @property
+    def exchange(self) -> ExchangeBucketSpec | None:
+        """The exchange bucket every cluster uses."""
+    def manifests(self) -> builtins.list[Manifest]:
+        """The namespace and the gateway's objects."""
+    def render(self) -> str: ...
+    def write_files(self, dir: str | os.PathLike[str]) -> builtins.list[pathlib.Path]: ...
+    @overload
+    def plan(self, targets: Targets) -> BundleReport:
+        """What ``apply`` would change in S3, Keycloak and Kubernetes; writes nothing."""
+    @overload
+    def plan(self, targets: AsyncTargets) -> asyncio.Future[BundleReport]: ...
+    @overload
+    def apply(self, targets: Targets, *, progress: _Progress | None = None) -> BundleReport:
+        """The bucket, the OAuth client, the namespace and the gateway, waiting until ready."""
+    @overload
+    def apply(self, targets: AsyncTargets, *, progress: _Progress | None = None) -> asyncio.Future[BundleReport]: ...
+    @overload
+    def delete(self, targets: Targets, *, progress: _Progress | None = None) -> BundleReport:
+        """Removes what ``apply`` made (only trino-platform's objects and this workspace's bucket)."""
+    @overload
+    def delete(self, targets: AsyncTargets, *, progress: _Progress | None = None) -> asyncio.Future[BundleReport]: ...
+
+@final
+class ClusterBundle:
+    """Layer 3, one cluster of a tenant (``tenant.cluster_bundle(name)``): its Ranger service and
+    policies, its Kubernetes objects, its registration behind the gateway."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def spec(self) -> TrinoClusterSpec:
+        """The cluster with what it inherits from the tenant."""
+    def registration(self) -> Cluster:
+        """The cluster as the gateway's registry holds it once applied."""
+    def manifests(self) -> builtins.list[Manifest]: ...
+    def render(self) -> str: ...
+    def write_files(self, dir: str | os.PathLike[str]) -> builtins.list[pathlib.Path]: ...
+    @overload
+    def plan(self, targets: Targets) -> BundleReport:
+        """What ``apply`` would change in Ranger, Kubernetes and the registry; writes nothing."""
+    @overload
+    def plan(self, targets: AsyncTargets) -> asyncio.Future[BundleReport]: ...
+    @overload
+    def apply(self, targets: Targets, *, progress: _Progress | None = None) -> BundleReport:
+        """Ranger, the objects (with Keycloak's client secret), waiting until ready, then the
+        registration."""
+    @overload
+    def apply(self, targets: AsyncTargets, *, progress: _Progress | None = None) -> asyncio.Future[BundleReport]: ...
+    @overload
+    def delete(self, targets: Targets, *, progress: _Progress | None = None) -> BundleReport:
+        """The registration, the objects, then the Ranger service."""
+    @overload
+    def delete(self, targets: AsyncTargets, *, progress: _Progress | None = None) -> asyncio.Future[BundleReport]: ...
+
+@final
+class TenantSpec:
+    """A tenant from one tenant file (immutable, resolved, validated): the platform bundle and
+    the Trino clusters behind its gateway. Secrets are never in the file, only the names of the
+    variables that hold them. ``plan`` / ``apply`` / ``delete`` block given ``Targets`` and
+    return awaitables given ``AsyncTargets``."""
+
+    @classmethod
+    def from_dict(cls, data: _JsonData) -> TenantSpec:
+        """From the camelCase JSON form of the file. Raises InvalidInputError naming the field,
+        TypeError for data that is not JSON."""
+    @classmethod
+    def from_yaml(cls, text: str) -> TenantSpec:
+        """Parses and resolves a tenant file. Raises InvalidInputError naming the field and line."""
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TenantSpec:
+        """Reads and resolves a tenant file. Raises InvalidInputError naming the file and field."""
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def namespace(self) -> str:
+        """Default ``trino-{workspace}``."""
+    @property
+    def cluster_names(self) -> builtins.list[str]:
+        """In file order."""
+    def platform(self) -> PlatformBundle: ...
+    def cluster_bundle(self, name: str) -> ClusterBundle:
+        """Raises NotFoundError when the tenant has no such cluster."""
+    def cluster_bundles(self) -> builtins.list[ClusterBundle]:
+        """In file order."""
+    def manifests(self) -> builtins.list[Manifest]:
+        """The platform's objects, then each cluster's (``sorted_manifests`` for apply order)."""
+    def render(self) -> str:
+        """Every object as one YAML stream, in apply order; Secrets without values."""
+    def write_files(self, dir: str | os.PathLike[str]) -> builtins.list[pathlib.Path]:
+        """One YAML file per object and ``kustomization.yaml`` (last) under ``dir``; the paths
+        written. Raises InvalidInputError when a file cannot be written."""
+    def check_environment(self) -> None:
+        """Raises InvalidInputError naming every environment variable the tenant needs that is
+        unset (``plan``, ``apply`` and ``delete`` check it first)."""
+    @overload
+    def plan(self, targets: Targets) -> BundleReport:
+        """What ``apply`` would change, platform first; writes nothing.
+
+        Raises InvalidInputError (a missing variable, before anything is read), else the kind of
+        the failing system's error.
+        """
+    @overload
+    def plan(self, targets: AsyncTargets) -> asyncio.Future[BundleReport]: ...
+    @overload
+    def apply(self, targets: Targets, *, progress: _Progress | None = None) -> BundleReport:
+        """Applies the platform, then every cluster; a second run changes nothing. ``progress``
+        gets each ``BundleEvent`` (on this thread; with ``AsyncTargets`` on the event loop's); if
+        it raises, the run stops and the exception propagates.
+
+        Raises InvalidInputError naming missing variables before anything is written, else the
+        kind of the failing step's error, naming what was done before it (rerun to finish).
+        """
+    @overload
+    def apply(self, targets: AsyncTargets, *, progress: _Progress | None = None) -> asyncio.Future[BundleReport]: ...
+    @overload
+    def delete(self, targets: Targets, *, progress: _Progress | None = None) -> BundleReport:
+        """Deletes every cluster bundle, then the platform (only what trino-platform made)."""
+    @overload
+    def delete(self, targets: AsyncTargets, *, progress: _Progress | None = None) -> asyncio.Future[BundleReport]: ...

@@ -10,6 +10,8 @@ mod aio;
 mod buckets;
 mod spec;
 
+pub(crate) use spec::ExchangeBucketSpec;
+
 /// Adds the exchange classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<spec::ExchangeBucketSpec>()?;

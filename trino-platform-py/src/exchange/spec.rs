@@ -28,7 +28,7 @@ pub(crate) struct ExchangeBucketSpec {
 
 impl ExchangeBucketSpec {
     /// Wraps a spec the core parsed (and so validated).
-    fn new(spec: exchange::ExchangeBucketSpec) -> PyResult<Self> {
+    pub(crate) fn new(spec: exchange::ExchangeBucketSpec) -> PyResult<Self> {
         let bucket = spec.bucket_name().map_err(to_pyerr)?;
         Ok(Self { spec, bucket })
     }

@@ -18,7 +18,7 @@ use crate::specs::{from_value, redact};
 /// mount it from a Kubernetes Secret, not a ConfigMap). `repr` never shows the contents.
 #[pyclass(module = "trino_platform", frozen, eq)]
 #[derive(PartialEq)]
-pub(crate) struct RenderedFile(ranger::RenderedFile);
+pub(crate) struct RenderedFile(pub(crate) ranger::RenderedFile);
 
 #[pymethods]
 impl RenderedFile {

@@ -10,6 +10,8 @@ mod aio;
 mod config;
 mod engine;
 
+pub(crate) use config::RenderedFile;
+
 /// Adds the Ranger classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<config::RangerPluginConfig>()?;

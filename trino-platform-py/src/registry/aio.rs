@@ -18,7 +18,7 @@ use crate::runtime::awaitable;
 /// database: calls run on trino_platform's runtime threads, and cancelling one (`asyncio.timeout`,
 /// `task.cancel()`) stops it at its next round trip.
 #[pyclass(module = "trino_platform", frozen)]
-pub(crate) struct AsyncClusterStore(Opened);
+pub(crate) struct AsyncClusterStore(pub(crate) Opened);
 
 impl AsyncClusterStore {
     fn run<'py>(&self, py: Python<'py>, op: ByName, name: &str) -> PyResult<Bound<'py, PyAny>> {

@@ -54,6 +54,11 @@ impl Opened {
         Arc::clone(self.store.as_ref().expect("the store is set until it is dropped"))
     }
 
+    /// The URL with its password replaced by `***`.
+    pub(crate) fn redacted_url(&self) -> &str {
+        &self.redacted_url
+    }
+
     /// `ClusterStore('postgres://user:***@host/db')`: `class` and the URL without its password.
     pub(crate) fn repr(&self, py: Python<'_>, class: &str) -> PyResult<String> {
         Ok(format!("{class}({})", PyString::new(py, &self.redacted_url).repr()?))
@@ -129,7 +134,7 @@ impl ByName {
 /// Every method blocks until the database answers, with the GIL released; the store can be
 /// shared between threads. `AsyncClusterStore` is the same for asyncio.
 #[pyclass(module = "trino_platform", frozen)]
-pub(crate) struct ClusterStore(Opened);
+pub(crate) struct ClusterStore(pub(crate) Opened);
 
 impl ClusterStore {
     fn run(&self, py: Python<'_>, op: ByName, name: &str) -> PyResult<Cluster> {
