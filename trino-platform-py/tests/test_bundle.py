@@ -25,21 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
-import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conftest import assert_shape, cargo_binary, service_urls
+from conftest import STORE_ENV, World, assert_shape
 from trino_platform import (
     AsyncClusterStore,
     AsyncTargets,
@@ -50,159 +44,15 @@ from trino_platform import (
     ClusterStore,
     ConflictError,
     ExchangeBuckets,
-    ExchangeBucketSpec,
     InvalidInputError,
-    KeycloakAdmin,
     NotFoundError,
     Secret,
     Step,
     StepInfo,
     Targets,
-    TenantSpec,
     UnauthorizedError,
     UnavailableError,
 )
-
-#: The variable the tenants name for the registry's store URL (set per test).
-STORE_ENV = "TP_PY_BUNDLE_STORE"
-#: No proxies from the environment: the fake is on this host.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@pytest.fixture(scope="session")
-def tp_load() -> Path:
-    """``tp-load`` (the harness binary serving the Kubernetes fake), built with cargo's ``ci``
-    profile (see ``cargo_binary``)."""
-    return cargo_binary("trino-platform-load", "tp-load")
-
-
-class KubeFake:
-    """``tp-load kube-fake --kubeconfig FILE`` as a child process: it writes the kubeconfig,
-    prints its URL on its first line and serves until killed."""
-
-    def __init__(self, binary: Path, directory: Path) -> None:
-        self.kubeconfig = directory / "kubeconfig"
-        self.log = directory / "kube-fake.log"
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [str(binary), "kube-fake", "--kubeconfig", str(self.kubeconfig)],
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-            )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://"):
-            self.stop()
-            pytest.fail(f"tp-load kube-fake did not start: {self.url!r} {self.log.read_text()}", pytrace=False)
-
-    def get(self, path: str) -> dict[str, Any] | None:
-        """The object at the API path ``path`` (``/api/v1/namespaces/x``), or None (404)."""
-        request = urllib.request.Request(self.url + path, headers={"Authorization": "Bearer test-token"})
-        try:
-            with OPENER.open(request, timeout=30) as response:
-                found: dict[str, Any] = json.load(response)
-                return found
-        except urllib.error.HTTPError as e:
-            with e:
-                assert e.code == 404, f"GET {path}: {e.code} {e.read()[:500]!r}"
-                return None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
-
-
-@dataclass
-class World:
-    """One test's services: a workspace and realm of its own, and a fresh fake and store."""
-
-    workspace: str
-    realm: str
-    s3: str
-    keycloak_url: str
-    admin_user: str
-    admin_password: str
-    store_url: str
-    kube: KubeFake
-
-    @property
-    def namespace(self) -> str:
-        return f"trino-{self.workspace}"
-
-    @property
-    def bucket(self) -> str:
-        return f"trino-exchange-{self.workspace}"
-
-    def tenant_yaml(self, password_env: str = "TP_TEST_KEYCLOAK_ADMIN_PASSWORD", replicas: int = 2) -> str:
-        """A tenant the harness can apply (as ``trino-platform-core/tests/bundle.rs`` writes it,
-        without Ranger): exchange bucket on moto, OAuth client in Keycloak, registry in
-        PostgreSQL, one cluster."""
-        return f"""
-workspace: {self.workspace}
-labels: {{team: platform-tests}}
-platform:
-  gateway:
-    externalUrl: https://{self.workspace}.trino.example.com
-    rules: |
-      rules:
-        - {{name: etl, when: {{source: {{equals: airflow}}}}, routingGroup: etl}}
-  exchange: {{region: us-east-1, endpoint: '{self.s3}', pathStyle: true, requireTls: false}}
-  keycloak:
-    url: {self.keycloak_url}
-    credentials: {{grant: password, username: {self.admin_user}, passwordEnv: {password_env}}}
-    client: {{realm: {self.realm}, clientId: trino, ensureRealm: true}}
-  registry: {{storeEnv: {STORE_ENV}}}
-clusters:
-  - name: etl
-    routingGroup: etl
-    coordinator: {{resources: {{cpu: 1, memory: 2Gi}}}}
-    workers: {{replicas: {replicas}, resources: {{cpu: 1, memory: 2Gi}}}}
-    catalogs:
-      - {{name: delta, deltaLake: {{metastoreUri: 'thrift://hms:9083', s3: {{region: us-east-1}}}}}}
-"""
-
-    def tenant(self, **kwargs: Any) -> TenantSpec:
-        return TenantSpec.from_yaml(self.tenant_yaml(**kwargs))
-
-    def connect(self, tenant: TenantSpec, **kwargs: Any) -> Targets:
-        """Targets through the fake's kubeconfig, retrying and polling quickly."""
-        options: dict[str, Any] = {"backoff": 0.01, "poll_interval": 0.02, "wait_timeout": 60, **kwargs}
-        return Targets.connect(tenant, kubeconfig=self.kube.kubeconfig, **options)
-
-    def exchange(self) -> ExchangeBucketSpec:
-        return ExchangeBucketSpec.from_dict(
-            {"workspace": self.workspace, "region": "us-east-1", "endpoint": self.s3, "pathStyle": True, "requireTls": False}
-        )
-
-    def keycloak(self) -> KeycloakAdmin:
-        return KeycloakAdmin.connect(self.keycloak_url, username=self.admin_user, password=self.admin_password)
-
-
-@pytest.fixture
-def world(
-    tp_load: Path, s3_endpoint: str, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[World]:
-    keycloak_url, admin_user, admin_password = service_urls(
-        "keycloak", "Keycloak", "TP_TEST_KEYCLOAK_URL", "TP_TEST_KEYCLOAK_ADMIN_USER", "TP_TEST_KEYCLOAK_ADMIN_PASSWORD"
-    )
-    workspace = f"py-{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv(STORE_ENV, postgres_url)
-    kube = KubeFake(tp_load, tmp_path)
-    world = World(
-        workspace, f"tp-py-{workspace}", s3_endpoint, keycloak_url.rstrip("/"), admin_user, admin_password, postgres_url, kube
-    )
-    try:
-        yield world
-    finally:
-        kube.stop()
-        with ExchangeBuckets.connect(world.exchange()) as buckets:
-            buckets.teardown(force=True)
-        with world.keycloak() as admin:
-            admin.delete_realm(world.realm)
 
 
 def outcomes(report: BundleReport) -> dict[tuple[str, str], str]:

@@ -3,7 +3,9 @@ harness's services: the Superset automation job onboards a workspace (a new Post
 as the gateway's store, moto S3, Keycloak) with the synchronous API, again with the asyncio API
 (changing nothing the second time), fails on policies that deny what Superset needs, then
 offboards the workspace. The summary never shows the client secret, which only the 0600 file
-holds.
+holds. The deploy job plans, applies, re-plans and deletes a tenant (moto S3, Keycloak, a new
+PostgreSQL database as the registry, and Kubernetes through ``tp-load kube-fake``, the core
+tests' fake of the Kubernetes API, which follows the real one: see ``tests/test_bundle.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conftest import service_urls
+from conftest import World, service_urls
 from trino_platform import ClusterStore, ExchangeBuckets, ExchangeBucketSpec, KeycloakAdmin, NotFoundError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "python"
@@ -109,3 +111,41 @@ def test_the_superset_automation_example_onboards_and_offboards_a_workspace(
             buckets.teardown(force=True)
         with KeycloakAdmin.connect(keycloak_url, username=admin_user, password=admin_password) as admin:
             admin.delete_realm(realm)
+
+
+def test_the_deploy_example_plans_applies_and_deletes_a_tenant(world: World, tmp_path: Path) -> None:
+    tenant = tmp_path / "tenant.yaml"
+    tenant.write_text(world.tenant_yaml())
+    out = tmp_path / "deploy"
+    args = [f"--tenant={tenant}", f"--kubeconfig={world.kube.kubeconfig}", "--poll-interval=0.05", "--wait=60"]
+    env = dict(os.environ)  # with the tenant's registry variable, which `world` sets
+
+    status, plan, stderr = run_example("deploy_tenant.py", [*args, "--plan-only", f"--out-dir={out}"], env)
+    assert status == 0, stderr
+    assert (plan["workspace"], plan["namespace"], plan["changed"]) == (world.workspace, world.namespace, False)
+    assert "registry cluster etl created" in plan["planned"]
+    assert f"s3 bucket {world.bucket} created" in plan["planned"][0]
+    assert plan["files"][-1] == str(out / "kustomization.yaml") and len(plan["files"]) == 17
+    assert world.kube.get(f"/api/v1/namespaces/{world.namespace}") is None, "a plan writes nothing"
+
+    status, applied, stderr = run_example("deploy_tenant.py", args, env)
+    assert status == 0, stderr
+    assert applied["changed"] is True and applied["applied"] == plan["planned"]
+    assert f"kubernetes: applying Namespace {world.namespace}" in stderr.splitlines()
+    assert world.kube.get(f"/apis/apps/v1/namespaces/{world.namespace}/deployments/trino-etl-worker")
+
+    status, again, stderr = run_example("deploy_tenant.py", args, env)
+    assert (status, again["changed"], again["planned"]) == (0, False, []), stderr
+
+    status, deleted, stderr = run_example("deploy_tenant.py", [*args, "--delete"], env)
+    assert status == 0, stderr
+    assert deleted["changed"] is True and f"kubernetes Namespace {world.namespace} deleted" in " ".join(deleted["deleted"])
+    assert world.kube.get(f"/api/v1/namespaces/{world.namespace}") is None
+
+    # A secret variable missing: a typed failure naming it, exit status 2, before any step.
+    tenant.write_text(world.tenant_yaml(password_env="TP_PY_EXAMPLE_UNSET_PASSWORD"))
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "deploy_tenant.py"), *args], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error (InvalidInput): ") and "TP_PY_EXAMPLE_UNSET_PASSWORD" in done.stderr
