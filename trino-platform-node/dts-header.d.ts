@@ -45,3 +45,45 @@ export interface IamPolicyStatement {
   /** When it applies: operator → condition key → value(s). */
   Condition?: Record<string, Record<string, string | string[]>>
 }
+
+/**
+ * A Kubernetes object as JSON, as `Manifest.object` gives it: `apiVersion`, `kind`,
+ * `metadata` and the kind's own fields (`spec`, `data`, …). A Secret's has no values.
+ */
+export interface KubeObject {
+  /** `v1`, `apps/v1`, `networking.k8s.io/v1`, `apps.kubeblocks.io/v1`. */
+  apiVersion: string
+  /** The kind, as `Manifest.kind`. */
+  kind: ManifestKind
+  /** The object's name, namespace, labels and annotations. */
+  metadata: KubeObjectMeta
+  /** The kind's own fields (`spec`, `data`, `type`, …). */
+  [field: string]: unknown
+}
+
+/** The `metadata` of a `KubeObject`. */
+export interface KubeObjectMeta {
+  /** `metadata.name`. */
+  name: string
+  /** `metadata.namespace` (absent for a Namespace). */
+  namespace?: string
+  /** Labels: every object carries `app.kubernetes.io/managed-by: trino-platform` and its workspace. */
+  labels?: Record<string, string>
+  /** Annotations (a Secret's `trino-platform.io/secret-sources` names where its values come from). */
+  annotations?: Record<string, string>
+  /** Any other metadata field. */
+  [field: string]: unknown
+}
+
+/**
+ * Where the value of one secret environment variable comes from, as a spec writes it:
+ * `'generate'` (random, made once; reapplying keeps it) or `{ fromEnv: 'NAME' }` (the variable
+ * `NAME` of the process that applies).
+ */
+export type SecretSourceSpec = 'generate' | { fromEnv: string }
+
+/**
+ * A spec as a section of a tenant writes it: the keys `K`, which the tenant states once, may
+ * be left out (the section inherits them).
+ */
+export type Inherited<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>

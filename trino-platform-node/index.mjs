@@ -4,12 +4,16 @@
 import native from './index.js'
 
 export const {
+  ClusterBundle,
   ClusterStore,
   ExchangeBucketSpec,
   ExchangeBuckets,
   Gateway,
+  GatewayDeploymentSpec,
   KeycloakAdmin,
+  Manifest,
   OAuthClientSpec,
+  PlatformBundle,
   PolicyEngine,
   RangerAdmin,
   RangerPluginConfig,
@@ -17,10 +21,16 @@ export const {
   Router,
   RoutingRules,
   Secret,
+  Targets,
+  TenantSpec,
+  TrinoClusterSpec,
   TrinoOAuth2Spec,
   gatewayAuthYaml,
   issuerUrl,
+  sortedManifests,
+  toYamlStream,
   trinoOAuth2Properties,
+  writeManifestFiles,
   __napiBindingTarget,
 } = native
 export default native

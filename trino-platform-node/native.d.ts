@@ -47,12 +47,94 @@ export interface IamPolicyStatement {
 }
 
 /**
+ * A Kubernetes object as JSON, as `Manifest.object` gives it: `apiVersion`, `kind`,
+ * `metadata` and the kind's own fields (`spec`, `data`, …). A Secret's has no values.
+ */
+export interface KubeObject {
+  /** `v1`, `apps/v1`, `networking.k8s.io/v1`, `apps.kubeblocks.io/v1`. */
+  apiVersion: string
+  /** The kind, as `Manifest.kind`. */
+  kind: ManifestKind
+  /** The object's name, namespace, labels and annotations. */
+  metadata: KubeObjectMeta
+  /** The kind's own fields (`spec`, `data`, `type`, …). */
+  [field: string]: unknown
+}
+
+/** The `metadata` of a `KubeObject`. */
+export interface KubeObjectMeta {
+  /** `metadata.name`. */
+  name: string
+  /** `metadata.namespace` (absent for a Namespace). */
+  namespace?: string
+  /** Labels: every object carries `app.kubernetes.io/managed-by: trino-platform` and its workspace. */
+  labels?: Record<string, string>
+  /** Annotations (a Secret's `trino-platform.io/secret-sources` names where its values come from). */
+  annotations?: Record<string, string>
+  /** Any other metadata field. */
+  [field: string]: unknown
+}
+
+/**
+ * Where the value of one secret environment variable comes from, as a spec writes it:
+ * `'generate'` (random, made once; reapplying keeps it) or `{ fromEnv: 'NAME' }` (the variable
+ * `NAME` of the process that applies).
+ */
+export type SecretSourceSpec = 'generate' | { fromEnv: string }
+
+/**
+ * A spec as a section of a tenant writes it: the keys `K`, which the tenant states once, may
+ * be left out (the section inherits them).
+ */
+export type Inherited<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * One cluster bundle of a tenant (layer 3): a Trino cluster behind the tenant's gateway, with
+ * its Ranger service and policies, its Kubernetes objects and its registration. From
+ * `TenantSpec.clusterBundle(name)` or `.clusterBundles()`.
+ */
+export declare class ClusterBundle {
+  /** The cluster's name. */
+  get name(): string
+  /** The cluster's spec, as the tenant resolved it (a copy). */
+  get spec(): TrinoClusterSpec
+  /**
+   * The cluster's objects, in apply order. Needs no cluster; the OAuth client secret is a
+   * Secret value the manifests only name.
+   */
+  manifests(): Array<Manifest>
+  /**
+   * The cluster as the gateway's registry holds it once applied: the coordinator's Service
+   * inside Kubernetes, linked under the gateway's external URL, in its routing group.
+   */
+  registration(): Cluster
+  /**
+   * What `apply` would change in Ranger, Kubernetes (a server-side dry run) and the
+   * registry; writes nothing. Rejects as `TenantSpec.plan` does.
+   */
+  plan(targets: Targets): Promise<BundleReport>
+  /**
+   * Converges the cluster: its Ranger service, baseline and policies; its objects, with the
+   * OAuth client secret from Keycloak; waits until the coordinator is ready and the workers
+   * are up; then registers it (or brings its registration in line). Idempotent; rejects as
+   * `TenantSpec.apply` does.
+   */
+  apply(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
+  /**
+   * Removes what `apply` made: the registration first (no new queries go to the cluster),
+   * then its objects (only those labelled as trino-platform's), then its Ranger service.
+   * Idempotent.
+   */
+  delete(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
+}
 
 /**
  * Where the gateway's cluster registrations live: an SQLite file or a PostgreSQL database, in
@@ -291,6 +373,53 @@ export declare class Gateway {
 }
 
 /**
+ * The Trino Gateway of one workspace on Kubernetes, parsed and validated: `trino-platform
+ * gateway serve` behind a Service and an Ingress, its state in a PostgreSQL cluster run by
+ * KubeBlocks. Build one with `GatewayDeploymentSpec.fromObject` or `.fromYaml`, or read a
+ * tenant's from `TenantSpec.platform().gateway`; then render its `manifests()` and
+ * `gatewayYaml()` without a cluster.
+ *
+ * Both constructors validate the whole spec (the rendered `gateway.yaml` included) and throw
+ * an `Error` whose `code` is `'InvalidInput'` and whose message names the field. The spec
+ * holds no secret: the admin token and the database password are generated in the cluster.
+ */
+export declare class GatewayDeploymentSpec {
+  /**
+   * A spec from its plain-object form (`GatewayDeploymentSpecObject`), validated. Throws
+   * `InvalidInput` naming the field.
+   */
+  static fromObject(spec: GatewayDeploymentSpecObject): GatewayDeploymentSpec
+  /**
+   * Parses and validates a YAML (or JSON) spec, such as a file's text. Throws
+   * `InvalidInput` naming the field and line.
+   */
+  static fromYaml(text: string): GatewayDeploymentSpec
+  /** The gateway's name, the prefix of its objects. */
+  get name(): string
+  /** The workspace it serves. */
+  get workspace(): string
+  /** Its namespace. */
+  get namespace(): string
+  /** The URL clients use (the Ingress host). */
+  get externalUrl(): string
+  /** The gateway's URL inside the cluster (`http://{name}.{namespace}.svc:8080`). */
+  get internalUrl(): string
+  /**
+   * Its objects, in apply order: ServiceAccount, Secret (the admin token and the OAuth2
+   * cookie key, only named: see `Manifest.secretSources`), the ConfigMap of `gateway.yaml`
+   * (and the rules), Service, the KubeBlocks `Cluster` of its PostgreSQL, Deployment and,
+   * unless turned off, Ingress. Throws `InvalidInput` for a value an object cannot carry.
+   */
+  manifests(): Array<Manifest>
+  /**
+   * The `gateway.yaml` the pods read: listeners, the store (its account from the pod's
+   * environment), admin tokens and cookie key as `${ENV:NAME}` references, the rules file,
+   * then the spec's `config` sections merged over them.
+   */
+  gatewayYaml(): string
+}
+
+/**
  * A logged-in client of Keycloak's Admin REST API (Keycloak 24–26): realms, the platform's
  * OAuth client (with its audience, groups and username mappers), its secret, users and
  * groups. Its token is refreshed before it expires, so one client serves a long-running
@@ -356,6 +485,46 @@ export declare class KeycloakAdmin {
 }
 
 /**
+ * One Kubernetes object as trino-platform builds, renders and applies it: its kind, name,
+ * namespace and body. A Secret's body has no values: `secretSources` says where each key's
+ * value comes from, and `apply` fills them in (so neither `object`, `toYaml()` nor any
+ * rendering ever shows one). Get them from `TenantSpec.manifests()`,
+ * `TrinoClusterSpec.manifests()`, `GatewayDeploymentSpec.manifests()` or a bundle's.
+ */
+export declare class Manifest {
+  /** The kind (`'Deployment'`, `'Cluster'`, …). */
+  get kind(): ManifestKind
+  /** The `apiVersion` (`'v1'`, `'apps/v1'`, `'apps.kubeblocks.io/v1'`, …). */
+  get apiVersion(): string
+  /** `metadata.name`. */
+  get name(): string
+  /** `metadata.namespace`; `null` for a Namespace. */
+  get namespace(): string | null
+  /**
+   * The object as JSON (`apiVersion`, `kind`, `metadata`, `spec`, …; a Secret without its
+   * values), a fresh copy on every read.
+   */
+  get object(): KubeObject
+  /**
+   * A Secret's keys and where each value comes from: `'env:NAME'` (the variable `NAME` of
+   * the process that applies), `'generated'` (random, made once and kept) or `'given'` (a
+   * value obtained while applying, such as the OAuth client secret from Keycloak). Empty
+   * for other kinds.
+   */
+  get secretSources(): Record<string, string>
+  /**
+   * `Kind namespace/name` (`'Deployment trino-acme/trino-etl-worker'`; a Namespace:
+   * `'Namespace trino-acme'`), as plans, reports and messages name the object.
+   */
+  describe(): string
+  /**
+   * The object as YAML (a Secret without its values). Throws `Internal` if it cannot be
+   * written.
+   */
+  toYaml(): string
+}
+
+/**
  * The platform's OAuth client in Keycloak, parsed and validated: a confidential OpenID
  * Connect client with the standard flow for the gateway and the Trino coordinators behind it.
  * Build one with `OAuthClientSpec.fromObject` or `.fromYaml` (the YAML of `trino-platform
@@ -384,6 +553,36 @@ export declare class OAuthClientSpec {
   get clientId(): string
   /** The URL people and clients use to reach Trino (the gateway's external URL). */
   get externalUrl(): string
+}
+
+/**
+ * The platform bundle of a tenant (layer 2): the namespace, the gateway and its PostgreSQL,
+ * the exchange bucket, the Keycloak OAuth client. From `TenantSpec.platform()`.
+ */
+export declare class PlatformBundle {
+  /** The gateway's spec, as the tenant resolved it (a copy). */
+  get gateway(): GatewayDeploymentSpec
+  /** The exchange bucket's spec (a copy), or `null` when the tenant has none. */
+  get exchange(): ExchangeBucketSpec | null
+  /** The namespace and the gateway's objects, in apply order. Needs no cluster. */
+  manifests(): Array<Manifest>
+  /**
+   * What `apply` would change, read from S3, Keycloak and Kubernetes (a server-side dry
+   * run); writes nothing. Rejects as `TenantSpec.plan` does.
+   */
+  plan(targets: Targets): Promise<BundleReport>
+  /**
+   * Converges the platform: the exchange bucket, the OAuth client, then the namespace and
+   * the gateway (server-side apply), waiting until the gateway and its database are ready.
+   * Idempotent; rejects as `TenantSpec.apply` does.
+   */
+  apply(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
+  /**
+   * Removes what `apply` made: the gateway's objects and the namespace (only objects
+   * labelled as trino-platform's), the OAuth client, the exchange bucket with its objects
+   * (only when tagged as this workspace's). Idempotent.
+   */
+  delete(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
 }
 
 /**
@@ -734,6 +933,177 @@ export declare class Secret {
 }
 
 /**
+ * The systems a tenant is planned against, applied to and deleted from: a Kubernetes API
+ * server and the gateway's cluster store; S3, Keycloak and Ranger are reached as the tenant
+ * file names them, when a step needs them. Connect with `Targets.connect(tenant, options)`
+ * and pass to the bundles' `plan`, `apply` and `delete`; one `Targets` serves any number of
+ * them.
+ */
+export declare class Targets {
+  /**
+   * Connects to Kubernetes (the kubeconfig, or the pod's service account) and asks the API
+   * server for its version, and opens the registry (`registry`, else the tenant's
+   * `platform.registry.storeEnv` variable when it is set). Rejects with `InvalidInput` for
+   * a kubeconfig that cannot be read or has no such context, no usable configuration at all,
+   * `context` without `kubeconfig` or a bad option; `Unavailable` when the API server or
+   * the store cannot be reached; `Unauthorized` / `Forbidden` when it refuses the
+   * credentials; `Timeout`. No message holds a password of the store URL.
+   */
+  static connect(tenant: TenantSpec, options?: TargetsOptions): Promise<Targets>
+}
+
+/**
+ * A tenant of the data platform, from one tenant file: its platform bundle (layer 2: the
+ * namespace, the gateway and its PostgreSQL, the exchange bucket, the Keycloak client) and
+ * its Trino clusters (layer 3, each behind the gateway), resolved (every section knows the
+ * workspace, namespace, bucket and OAuth2 setup it inherits) and validated. Build one with
+ * `TenantSpec.fromObject`, `.fromYaml` or `.load` (the file of `trino-platform deploy
+ * --tenant`, as `examples/tenant.yaml`).
+ *
+ * Without a cluster: `manifests()`, `render()` (one YAML stream), `writeFiles(dir)` (GitOps
+ * files), `checkEnvironment()`. Against the systems of a `Targets`: `plan` (writes nothing),
+ * `apply` (converges, idempotently: a second run changes nothing) and `delete`, of the whole
+ * tenant, of its `platform()` bundle or of one `clusterBundle(name)`, each resolving with a
+ * `BundleReport`.
+ *
+ * The constructors throw an `Error` whose `code` is `'InvalidInput'` and whose message names
+ * the field (and, from YAML, the line). A rejection of `plan`, `apply` or `delete` is a coded
+ * `Error` naming the system and thing that failed and what was done before it (`'Unavailable'`
+ * and `'Timeout'`: rerun, every step is idempotent). No message holds a secret.
+ */
+export declare class TenantSpec {
+  /**
+   * A tenant from its plain-object form (`TenantSpecObject`), resolved and validated as a
+   * tenant file is. Throws `InvalidInput` naming the field.
+   */
+  static fromObject(spec: TenantSpecObject): TenantSpec
+  /**
+   * Parses, resolves and validates a tenant file's text. Throws `InvalidInput` naming the
+   * field and line.
+   */
+  static fromYaml(text: string): TenantSpec
+  /**
+   * Reads, parses, resolves and validates a tenant file. Throws `InvalidInput` when it
+   * cannot be read or is invalid; the message names the file, the field and the line.
+   */
+  static load(path: string): TenantSpec
+  /** The workspace. */
+  get workspace(): string
+  /** The namespace everything runs in. */
+  get namespace(): string
+  /**
+   * The clusters as resolved (with the workspace, namespace, exchange bucket and OAuth2
+   * setup they inherit), in file order; copies.
+   */
+  get clusters(): Array<TrinoClusterSpec>
+  /**
+   * Every Kubernetes object of the tenant, the platform's then each cluster's; Secrets name
+   * their keys' sources, never a value. Needs no cluster. Throws `InvalidInput` for a value
+   * an object cannot carry.
+   */
+  manifests(): Array<Manifest>
+  /**
+   * Every object as one YAML stream of `---`-separated documents, in apply order
+   * (`toYamlStream(tenant.manifests())`), for `kubectl apply -f -` or a review. Secrets
+   * carry no values.
+   */
+  render(): string
+  /**
+   * Writes every object under `dir` as GitOps files with a `kustomization.yaml`
+   * (`writeManifestFiles(dir, tenant.manifests())`); returns the paths written, the
+   * kustomization last. Throws `InvalidInput` when a file cannot be written.
+   */
+  writeFiles(dir: string): Array<string>
+  /**
+   * Checks that every environment variable the tenant needs is set (the Keycloak and
+   * Ranger Admin secrets, the values of the Secrets copied from the environment), as
+   * `plan` and `apply` do before anything else. Throws `InvalidInput` naming every missing
+   * variable.
+   */
+  checkEnvironment(): void
+  /** The platform bundle. */
+  platform(): PlatformBundle
+  /** The bundle of the cluster called `name`. Throws `NotFound` when the tenant has none. */
+  clusterBundle(name: string): ClusterBundle
+  /** Every cluster bundle, in file order. */
+  clusterBundles(): Array<ClusterBundle>
+  /**
+   * What `apply` would change, the platform first, read from S3, Keycloak, Ranger,
+   * Kubernetes (a server-side dry run) and the registry; writes nothing. Rejects with
+   * `InvalidInput` naming every missing environment variable before reading anything, or
+   * with the kind of the failure of the system it could not read.
+   */
+  plan(targets: Targets): Promise<BundleReport>
+  /**
+   * Applies the platform bundle, then every cluster bundle, reporting progress to
+   * `onProgress`; resolves with what it did (a second run changes nothing). Rejects with
+   * `InvalidInput` naming every missing environment variable before anything is written;
+   * a failed step rejects with its kind, naming what was done before it (rerun to finish).
+   */
+  apply(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
+  /**
+   * Deletes every cluster bundle (its registration first), then the platform bundle: only
+   * what trino-platform made (labelled objects; a namespace only when nothing in it is
+   * someone else's; a bucket only when tagged for this workspace). Idempotent: a second
+   * run reports `deleted` for nothing.
+   */
+  delete(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
+}
+
+/**
+ * One Trino cluster of a workspace on Kubernetes (one coordinator, N workers), parsed and
+ * validated: its resources, catalogs, fault-tolerant exchange, OAuth2, Ranger plugin and
+ * secrets. Build one with `TrinoClusterSpec.fromObject` or `.fromYaml` (the cluster spec of
+ * `trino-platform deploy`), or read a tenant's resolved clusters from `TenantSpec.clusters`;
+ * then render its `manifests()` and `files()` without a cluster.
+ *
+ * Both constructors validate the whole spec and throw an `Error` whose `code` is
+ * `'InvalidInput'` and whose message names the field (and, from YAML, the line); it never
+ * holds a secret the spec carries (a Ranger password given as a value, S3 keys).
+ */
+export declare class TrinoClusterSpec {
+  /**
+   * A spec from its plain-object form (`TrinoClusterSpecObject`), validated. Throws
+   * `InvalidInput` naming the field.
+   */
+  static fromObject(spec: TrinoClusterSpecObject): TrinoClusterSpec
+  /**
+   * Parses and validates a YAML (or JSON) spec, such as a file's text
+   * (`fromYaml(readFileSync(path, 'utf8'))`). Throws `InvalidInput` naming the field and
+   * line.
+   */
+  static fromYaml(text: string): TrinoClusterSpec
+  /**
+   * The cluster's name (its objects are `trino-{name}-…`; its name in the gateway's
+   * registry).
+   */
+  get name(): string
+  /** The workspace it belongs to. */
+  get workspace(): string
+  /** The namespace it runs in. */
+  get namespace(): string
+  /** The gateway routing group it serves. */
+  get routingGroup(): string
+  /** The Trino release it runs. */
+  get trinoVersion(): number
+  /** The container image it runs (`image`, else `trinodb/trino:{trinoVersion}`). */
+  get image(): string
+  /**
+   * The cluster's objects, in apply order: its ServiceAccount, Secret (values only named:
+   * see `Manifest.secretSources`), ConfigMaps of the coordinator's, the workers' and the
+   * catalogs' files, the coordinator's Service and the two Deployments. Throws
+   * `InvalidInput` for a value a file cannot carry.
+   */
+  manifests(): Array<Manifest>
+  /**
+   * Every node file, as the ConfigMaps hold them: the coordinator's and the workers'
+   * `/etc/trino` files (secrets only as `${ENV:NAME}` references), the Ranger files, the
+   * catalogs. Throws `InvalidInput` for a value a file cannot carry.
+   */
+  files(): TrinoClusterFiles
+}
+
+/**
  * The coordinator's OAuth2 configuration, parsed and validated: issuer, client, scopes,
  * principal and groups fields, the secrets' environment variable names, overrides, and the
  * Trino release it is for. Build one with `TrinoOAuth2Spec.fromObject` or `.fromYaml` (the
@@ -813,6 +1183,85 @@ export interface BucketState {
   lifecycleRules: Array<LifecycleRuleState>
   /** The bucket policy, as its owner wrote it (the parsed JSON document). */
   policy?: Record<string, unknown>
+}
+
+/**
+ * A progress event of `apply` or `delete`: a step has started (no `step`: `message` says what
+ * is being worked on or waited for, such as `'applying Deployment trino-acme/trino-etl-worker'`
+ * or a workload's readiness) or finished (`step` is the step the report will hold).
+ */
+export interface BundleEvent {
+  /** The system. */
+  system: BundleSystem
+  /** What is being worked on or waited for, or what was done. */
+  message: string
+  /** The finished step; absent while a step is under way. */
+  step?: BundleStep
+}
+
+/** What happens (`plan`) or happened (`apply`, `delete`) to one thing. */
+export type BundleOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent'
+
+/**
+ * What `plan` found (what `apply` would do, writing nothing), or what `apply` / `delete` did,
+ * in order.
+ */
+export interface BundleReport {
+  /** Every step, in the order the bundle takes them. */
+  steps: Array<BundleStep>
+  /**
+   * Whether any step changes (changed) something: `created`, `updated` or `deleted`. A
+   * second `apply`, and a `plan` after an `apply`, report `false`.
+   */
+  changed: boolean
+}
+
+/** Options of `apply` and `delete`. */
+export interface BundleRunOptions {
+  /**
+   * Called with each progress event, on the JavaScript thread, while the run goes on (it
+   * does not wait for the callback). Every call happens before the Promise settles. Its
+   * return value is ignored; an exception it throws does not stop the run: it is emitted
+   * as a process warning named `TrinoPlatformWarning`, whose `cause` is the thrown value.
+   */
+  onProgress?: (event: BundleEvent) => void
+}
+
+/** One thing in one system. */
+export interface BundleStep {
+  /** The system. */
+  system: BundleSystem
+  /**
+   * The thing (`'Deployment trino-acme/trino-etl-worker'`, `'bucket trino-exchange-acme'`,
+   * `'client acme/trino'`, `'cluster etl'`, …).
+   */
+  target: string
+  /** What happens (happened) to it. */
+  outcome: BundleOutcome
+  /**
+   * The settings or fields that change (`'spec.replicas'`, `'lifecycle'`, …), or why a
+   * delete left it alone; never values. Empty when the system says nothing more.
+   */
+  details: Array<string>
+}
+
+/** The systems a tenant lives in. */
+export type BundleSystem = 's3' | 'keycloak' | 'ranger' | 'kubernetes' | 'registry'
+
+/** How a catalog reaches S3. */
+export interface CatalogS3Access {
+  /** `s3.region` (set it for S3-compatible stores too). */
+  region: string
+  /** `s3.endpoint`, for an S3-compatible store. */
+  endpoint?: string
+  /** `s3.path-style-access` (default `false`). */
+  pathStyle?: boolean
+  /**
+   * How Trino authenticates (default `{ type: 'default-chain' }`: the pods' AWS default
+   * chain, such as IRSA); `'environment'` reads static keys from the pods' variables, which
+   * the cluster's Secret fills.
+   */
+  credentials?: { type: 'default-chain' } | { type: 'iam-role'; roleArn: string } | { type: 'environment'; accessKeyEnv?: string; secretKeyEnv?: string }
 }
 
 /** Whether a change adds a missing setting, replaces one that differs or removes one. */
@@ -941,6 +1390,16 @@ export interface Decision {
 
 /** Why a request was allowed or denied. */
 export type DecisionReason = 'superUser' | 'allowItem' | 'denyItem' | 'denyAllElse' | 'noMatchingPolicy'
+
+/** Delta Lake tables registered in a Hive Metastore, data on S3. */
+export interface DeltaLakeCatalogSpec {
+  /** Thrift URI(s) of the metastore (`'thrift://hms:9083'`); more than one are fallbacks. */
+  metastoreUri: string | string[]
+  /** Where the data lives. */
+  s3: CatalogS3Access
+  /** Allow `CALL system.register_table(…)` (default `false`). */
+  registerTableProcedure?: boolean
+}
 
 /** A bucket's default encryption, as S3 reports it. */
 export interface EncryptionState {
@@ -1238,6 +1697,87 @@ export interface GatewayAuthOptions {
  */
 export declare function gatewayAuthYaml(issuer: string, client: OAuthClientSpec | OAuthClientSpecObject, options?: GatewayAuthOptions): string
 
+/** The gateway's PostgreSQL, a KubeBlocks `Cluster` of the `postgresql` cluster definition. */
+export interface GatewayDatabaseSpec {
+  /** PostgreSQL instances (default 2: a primary and a replica). */
+  replicas?: number
+  /** The addon's `serviceVersion` (default `'16.4.0'`). */
+  serviceVersion?: string
+  /** Volume size of each instance (default `'20Gi'`). */
+  storage?: number | string
+  /** StorageClass of the volumes (default: the cluster's default class). */
+  storageClass?: string
+  /** CPU and memory of each instance (default `500m` and `1Gi`). */
+  resources?: KubeResources
+  /** What deleting the `Cluster` does to the data (default `'Delete'`). */
+  terminationPolicy?: 'DoNotTerminate' | 'Delete' | 'WipeOut'
+}
+
+/**
+ * The Trino Gateway of one workspace on Kubernetes, as a plain object: the fields of a YAML
+ * gateway deployment spec (camelCase). `workspace`, `namespace` and `externalUrl` are
+ * required (in a tenant's `platform.gateway`, `workspace` and `namespace` come from the
+ * tenant). `GatewayDeploymentSpec.fromObject` validates one.
+ */
+export interface GatewayDeploymentSpecObject {
+  /** The gateway's name, the prefix of its objects (default `'trino-gateway'`). */
+  name?: string
+  /** The workspace it serves. */
+  workspace: string
+  /** Its namespace. */
+  namespace: string
+  /**
+   * Image with the `trino-platform` binary (default
+   * `ghcr.io/trino-platform/trino-platform:{version}`).
+   */
+  image?: string
+  /** `imagePullPolicy` (default `'IfNotPresent'`). */
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never'
+  /** Replicas (default and minimum 2). */
+  replicas?: number
+  /** CPU and memory of each replica (default `250m` and `256Mi`). */
+  resources?: KubeResources
+  /**
+   * The URL clients use (`'https://trino.acme.example.com'`): the Ingress host, and the base
+   * of the OAuth2 redirect URIs.
+   */
+  externalUrl: string
+  /**
+   * TLS on the gateway's 8443 listener, from a `kubernetes.io/tls` Secret in the namespace
+   * (keys `tls.crt`, `tls.key`). Without it the gateway listens on plain HTTP only.
+   */
+  tls?: GatewayTlsSpec
+  /** The Ingress in front of the gateway (default: an AWS load balancer, HTTPS 443). */
+  ingress?: GatewayIngressSpec
+  /** The gateway's PostgreSQL, a KubeBlocks `Cluster`. */
+  database?: GatewayDatabaseSpec
+  /** Typed routing rules: the text of a rules file (see `RoutingRules`). */
+  rules?: string
+  /**
+   * More sections of `gateway.yaml` (`routing`, `health`, `proxy`, `auth`, `clusters`),
+   * merged over the ones derived from the spec.
+   */
+  config?: Record<string, unknown>
+  /** Where the admin API's bearer token comes from (default `'generate'`). */
+  adminToken?: SecretSourceSpec
+  /** Extra labels on every object. */
+  labels?: Record<string, string>
+}
+
+/** The Ingress of the gateway. */
+export interface GatewayIngressSpec {
+  /** Create it (default `true`). */
+  enabled?: boolean
+  /** `ingressClassName` (default `'alb'`, the AWS Load Balancer Controller). */
+  className?: string
+  /** ACM certificate of the load balancer's HTTPS listener. */
+  certificateArn?: string
+  /** Whether the load balancer is reachable from the internet (default `'internal'`). */
+  scheme?: 'internal' | 'internet-facing'
+  /** More annotations, or replacements of the derived ones. */
+  annotations?: Record<string, string>
+}
+
 /** Where `Gateway.start` reads its configuration: exactly one of the two fields. */
 export interface GatewayOptions {
   /**
@@ -1248,6 +1788,15 @@ export interface GatewayOptions {
   config?: string
   /** The path of a `gateway.yaml`; relative paths in it are taken from the file's directory. */
   configPath?: string
+}
+
+/** The gateway's certificate. */
+export interface GatewayTlsSpec {
+  /**
+   * A `kubernetes.io/tls` Secret in the namespace; the gateway reloads the files when it
+   * changes.
+   */
+  secretName: string
 }
 
 /**
@@ -1323,6 +1872,14 @@ export interface KeycloakUserSpec {
   enabled?: boolean
 }
 
+/** CPU and memory of one pod: requested, and memory also the limit. */
+export interface KubeResources {
+  /** CPU request (`2`, `'500m'`). */
+  cpu: number | string
+  /** Memory request and limit (`'16Gi'`); a Trino pod needs at least `'1Gi'`. */
+  memory: number | string
+}
+
 /** One lifecycle rule of a bucket, reduced to what trino-platform sets. */
 export interface LifecycleRuleState {
   /** The rule id. */
@@ -1341,6 +1898,9 @@ export interface LifecycleRuleState {
   /** Whether the rule does anything else (transitions, noncurrent-version actions, a date). */
   otherActions: boolean
 }
+
+/** The `kind` of a `Manifest`: the objects trino-platform puts on Kubernetes. */
+export type ManifestKind = 'Namespace' | 'ServiceAccount' | 'Secret' | 'ConfigMap' | 'Service' | 'Cluster' | 'Deployment' | 'Ingress'
 
 /** How a policy's resources relate to the requested resource. */
 export type MatchType = 'none' | 'self' | 'selfAndAllDescendants' | 'descendant' | 'ancestor'
@@ -2152,8 +2712,46 @@ export interface S3Credentials {
 /** How a `Router` picks a cluster among the healthy, active clusters of a routing group. */
 export type SelectionPolicy = 'leastLoaded' | 'roundRobin' | 'weighted'
 
+/**
+ * `manifests` in apply order (namespaces, then accounts, Secrets and config, Services,
+ * databases, Deployments, Ingresses; by namespace and name within a kind; stable), the order
+ * `toYamlStream` and `writeManifestFiles` write them in.
+ */
+export declare function sortedManifests(manifests: Manifest[]): Array<Manifest>
+
 /** What one policy did during an evaluation. */
 export type StepOutcome = 'resourceNotMatched' | 'noItemMatched' | 'allowed' | 'alreadyAllowed' | 'allowIgnoredOnAncestor' | 'denied' | 'denyIgnoredOnDescendant' | 'deniedAllElse' | 'cancelledByException' | 'applied' | 'notEvaluated'
+
+/** How `Targets.connect` reaches Kubernetes and the registry, and how long `apply` waits. */
+export interface TargetsOptions {
+  /**
+   * A kubeconfig file to use, whatever `KUBECONFIG` says (default: as `kubectl` does:
+   * `KUBECONFIG`, else `~/.kube/config`, else the pod's service account).
+   */
+  kubeconfig?: string
+  /** The kubeconfig's context (default: its current context); needs `kubeconfig`. */
+  context?: string
+  /**
+   * The gateway's cluster store, as its URL (`postgres://…`) or an open `ClusterStore`
+   * (default: the URL in the variable the tenant's `platform.registry.storeEnv` names, when
+   * it is set; without a store, clusters are not registered and plans say so).
+   */
+  registry?: string | ClusterStore
+  /** How long `apply` waits for workloads to become ready, in milliseconds (default 600000). */
+  waitTimeoutMs?: number
+  /**
+   * How many times one Kubernetes request is tried when it fails with a transient error
+   * (connection failure, `429`, `5xx`, a server-side timeout); at least 1 (default 4).
+   */
+  attempts?: number
+  /**
+   * The wait before the first retry, in milliseconds (default 500); it doubles per retry,
+   * up to 10 s.
+   */
+  backoffMs?: number
+  /** How often `apply` reads the workloads it waits for, in milliseconds (default 2000). */
+  pollIntervalMs?: number
+}
 
 /** The step a teardown is in. */
 export type TeardownPhase = 'checking' | 'removingPolicy' | 'abortingUploads' | 'deletingObjects' | 'deletingBucket' | 'done'
@@ -2184,6 +2782,99 @@ export interface TeardownReport {
   deleted: boolean
 }
 
+/** How the gateway authenticates Trino traffic with the client's tokens. */
+export interface TenantGatewayAuthSpec {
+  /** Every request except Trino's own OAuth2 legs must carry a valid token (default `false`). */
+  required?: boolean
+  /** Principals that may send another `X-Trino-User` (Superset's service account, say). */
+  impersonators?: Array<string>
+}
+
+/** The tenant's Keycloak: how to reach its Admin API, and the OAuth client. */
+export interface TenantKeycloakSpec {
+  /** Keycloak's base URL, as the process that applies reaches it. */
+  url: string
+  /**
+   * The issuer of the tokens, when Trino and browsers see Keycloak under another URL
+   * (default `{url}/realms/{realm}`).
+   */
+  issuer?: string
+  /** The realm of the admin account (default `'master'`). */
+  authRealm?: string
+  /**
+   * The admin account; its secret is the value of an environment variable of the process
+   * that applies: `{ grant: 'password', username, passwordEnv }` or `{ grant:
+   * 'clientCredentials', clientId, clientSecretEnv }`.
+   */
+  credentials: { grant: 'password'; username: string; passwordEnv: string } | { grant: 'clientCredentials'; clientId: string; clientSecretEnv: string }
+  /** Time limit of each request (default `'30s'`). */
+  timeout?: string
+  /** The OAuth client (its `externalUrl` defaults to the gateway's). */
+  client: Inherited<OAuthClientSpecObject, 'externalUrl'>
+  /** Bearer-token authentication at the gateway with this client's tokens. */
+  gatewayAuth?: TenantGatewayAuthSpec
+}
+
+/** The platform bundle of a tenant. */
+export interface TenantPlatformSpec {
+  /** The gateway, with its PostgreSQL. */
+  gateway: Inherited<GatewayDeploymentSpecObject, 'workspace' | 'namespace'>
+  /** The exchange bucket of fault-tolerant execution, used by every cluster. */
+  exchange?: Inherited<ExchangeBucketSpecObject, 'workspace'>
+  /** The OAuth client in Keycloak, used by the gateway and every coordinator. */
+  keycloak?: TenantKeycloakSpec
+  /** The Ranger Admin the clusters' services and policies live in. */
+  ranger?: TenantRangerSpec
+  /** Where `apply` registers the clusters with the gateway. */
+  registry?: TenantRegistrySpec
+}
+
+/** How to reach Ranger Admin; the password is the value of an environment variable. */
+export interface TenantRangerSpec {
+  /** Base URL (`'https://ranger.example.com:6182'`). */
+  url: string
+  /** An admin user (creating services needs one). */
+  username: string
+  /** The variable holding its password. */
+  passwordEnv: string
+}
+
+/** Where `apply` registers the clusters: the gateway's store, reached from where apply runs. */
+export interface TenantRegistrySpec {
+  /** The variable holding the store URL (`postgres://…`; default `'TRINO_PLATFORM_STORE'`). */
+  storeEnv?: string
+}
+
+/**
+ * A tenant of the data platform, as a plain object: the fields of a tenant file
+ * (`trino-platform deploy --tenant`, camelCase): its platform bundle (gateway, exchange
+ * bucket, Keycloak client, Ranger Admin, registry) and its Trino clusters. Secrets are never
+ * in it: it names the environment variables that hold them. The sections inherit the
+ * tenant's `workspace` and `namespace` (and the OAuth client the gateway's `externalUrl`);
+ * the clusters inherit the exchange bucket and the OAuth2 setup. `TenantSpec.fromObject`
+ * resolves and validates one.
+ */
+export interface TenantSpecObject {
+  /** The workspace (a DNS label): part of every derived name, and a label on every object. */
+  workspace: string
+  /** The namespace everything runs in (default `trino-{workspace}`). */
+  namespace?: string
+  /** Labels on every object (a section's own labels win). */
+  labels?: Record<string, string>
+  /** The platform bundle (layer 2): what every cluster of the tenant shares. */
+  platform: TenantPlatformSpec
+  /** The cluster bundles (layer 3), each behind the platform's gateway. */
+  clusters?: Array<Inherited<TrinoClusterSpecObject, 'workspace' | 'namespace'>>
+}
+
+/**
+ * `manifests` as one YAML stream of `---`-separated documents, in apply order (namespaces,
+ * then accounts, Secrets and config, Services, databases, Deployments, Ingresses; by
+ * namespace and name within a kind), for `kubectl apply -f -`. Secrets carry no values. Throws
+ * `Internal` if an object cannot be written.
+ */
+export declare function toYamlStream(manifests: Manifest[]): string
+
 /**
  * A Trino access check on a named object (`insertIntoTable` on `delta.sales.orders`): the
  * Ranger requests Trino's plugin makes for it must all be allowed.
@@ -2204,11 +2895,112 @@ export interface TrinoAction {
   newTarget?: string
 }
 
+/** One catalog (`etc/catalog/{name}.properties`). */
+export interface TrinoCatalogSpec {
+  /**
+   * The catalog name in SQL: 1 to 64 lowercase letters, digits and `_`, starting with a
+   * letter.
+   */
+  name: string
+  /** A Delta Lake catalog. */
+  deltaLake: DeltaLakeCatalogSpec
+  /** Extra or replaced keys, applied last (`${ENV:NAME}` stays a reference). */
+  properties?: Record<string, string>
+}
+
 /**
  * A Trino access-control check, by the name of its `SystemAccessControl` method; the doc of
  * each says which Ranger resource and access Trino's plugin asks about.
  */
 export type TrinoCheck = 'impersonateUser' | 'setUser' | 'viewQueryOwnedBy' | 'filterViewQueryOwnedBy' | 'killQueryOwnedBy' | 'executeQuery' | 'readSystemInformation' | 'writeSystemInformation' | 'setSystemSessionProperty' | 'accessCatalog' | 'filterCatalogs' | 'showSchemas' | 'createCatalog' | 'dropCatalog' | 'setCatalogSessionProperty' | 'createSchema' | 'dropSchema' | 'renameSchema' | 'setSchemaAuthorization' | 'showCreateSchema' | 'showTables' | 'showFunctions' | 'filterSchemas' | 'createTable' | 'dropTable' | 'renameTable' | 'setTableProperties' | 'setTableComment' | 'setTableAuthorization' | 'addColumn' | 'alterColumn' | 'dropColumn' | 'renameColumn' | 'setColumnComment' | 'executeTableProcedure' | 'insertIntoTable' | 'updateTableColumns' | 'deleteFromTable' | 'truncateTable' | 'showCreateTable' | 'showColumns' | 'filterTables' | 'selectFromColumns' | 'createViewWithSelectFromColumns' | 'filterColumns' | 'createView' | 'dropView' | 'renameView' | 'setViewAuthorization' | 'setViewComment' | 'createMaterializedView' | 'dropMaterializedView' | 'renameMaterializedView' | 'refreshMaterializedView' | 'setMaterializedViewProperties' | 'executeProcedure' | 'createFunction' | 'dropFunction' | 'showCreateFunction' | 'executeFunction' | 'createViewWithExecuteFunction' | 'filterFunctions'
+
+/** Every file of a cluster, from `TrinoClusterSpec.files()`. */
+export interface TrinoClusterFiles {
+  /** The coordinator's. */
+  coordinator: TrinoNodeFiles
+  /** The workers'. */
+  worker: TrinoNodeFiles
+  /** `etc/catalog/*.properties` by file name, shared by both roles. */
+  catalogs: Record<string, string>
+  /** The environment variables the catalog files refer to, sorted. */
+  catalogEnv: Array<string>
+}
+
+/**
+ * One Trino cluster of a workspace (one coordinator, N workers), as a plain object: the
+ * fields of a YAML cluster spec (camelCase). `name`, `workspace`, `namespace`, `coordinator`
+ * and `workers` are required (in a tenant's `clusters`, `workspace` and `namespace` come from
+ * the tenant). `TrinoClusterSpec.fromObject` validates one.
+ */
+export interface TrinoClusterSpecObject {
+  /**
+   * The cluster's name (a DNS label): the prefix of its objects (`trino-{name}-coordinator`,
+   * …) and its name in the gateway's registry.
+   */
+  name: string
+  /** The workspace (tenant) it belongs to. */
+  workspace: string
+  /** The namespace it runs in. */
+  namespace: string
+  /** The gateway routing group it serves (default `'adhoc'`). */
+  routingGroup?: string
+  /** The Trino release (default 476): property names and JVM flags follow it. */
+  trinoVersion?: number
+  /** Container image (default `trinodb/trino:{trinoVersion}`). */
+  image?: string
+  /** `imagePullPolicy` (default `'IfNotPresent'`). */
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never'
+  /** The pods' service account. */
+  serviceAccount?: TrinoServiceAccountSpec
+  /** The coordinator. */
+  coordinator: TrinoCoordinatorSpec
+  /** The workers. */
+  workers: TrinoWorkersSpec
+  /** Catalogs, one file each under `etc/catalog/`. */
+  catalogs?: Array<TrinoCatalogSpec>
+  /**
+   * Fault-tolerant execution through the workspace's exchange bucket (same workspace; in a
+   * tenant, the platform's bucket by default).
+   */
+  exchange?: ExchangeBucketSpecObject
+  /**
+   * OAuth2 on the coordinator, for the same `trinoVersion` (in a tenant with Keycloak, the
+   * platform's client by default).
+   */
+  oauth2?: TrinoOAuth2SpecObject
+  /** Ranger system access control on the coordinator (the plugin's configuration). */
+  ranger?: RangerPluginConfigObject
+  /**
+   * Policies of the cluster's Ranger service that its bundle ensures in Ranger Admin,
+   * besides the baseline Trino needs (the manifests do not use them).
+   */
+  rangerPolicies?: RangerPolicySpec[]
+  /**
+   * Where the values of the `${ENV:NAME}` secrets of the rendered files come from, by
+   * variable name: `'generate'` (random, made once and kept) or `{ fromEnv: 'VAR' }` (the
+   * applying process's variable). Default: the internal shared secret and the OAuth2 keys
+   * are generated; any other variable is copied from the applying process's variable of that
+   * name.
+   */
+  secrets?: Record<string, SecretSourceSpec>
+  /** `etc/log.properties` levels by logger (default `{ 'io.trino': 'INFO' }`). */
+  logLevels?: Record<string, 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'OFF'>
+  /** Extra labels on every object. */
+  labels?: Record<string, string>
+}
+
+/** The coordinator. */
+export interface TrinoCoordinatorSpec {
+  /** CPU and memory. */
+  resources: KubeResources
+  /**
+   * Extra or replaced keys of its `config.properties`, applied last (`${ENV:NAME}` stays a
+   * reference).
+   */
+  config?: Record<string, string>
+  /** JVM options appended to `jvm.config`. */
+  jvmOptions?: Array<string>
+}
 
 /** How Trino uses the bucket: the exchange manager and fault-tolerant execution settings. */
 export interface TrinoExchangeConfig {
@@ -2230,6 +3022,24 @@ export interface TrinoExchangeConfig {
    * applied last.
    */
   configOverrides?: Record<string, string>
+}
+
+/** The files of one role (coordinator or workers), from `TrinoClusterSpec.files()`. */
+export interface TrinoNodeFiles {
+  /** The files of `/etc/trino` by name (`config.properties`, `jvm.config`, …). */
+  files: Record<string, string>
+  /**
+   * Ranger's files (coordinator only), mounted at their paths; those marked `secret` come
+   * from a Kubernetes Secret.
+   */
+  rangerFiles: Array<RenderedFile>
+  /** Writable directories the files name (Ranger's policy cache and audit spools), sorted. */
+  writableDirs: Array<string>
+  /**
+   * The environment variables the files refer to (`${ENV:NAME}`), sorted: the pods get them
+   * from the cluster's Secret.
+   */
+  env: Array<string>
 }
 
 /**
@@ -2318,3 +3128,40 @@ export interface TrinoS3Credentials {
 
 /** How Trino's exchange manager authenticates to S3. */
 export type TrinoS3CredentialsType = 'default-chain' | 'iam-role' | 'environment'
+
+/** The pods' service account. */
+export interface TrinoServiceAccountSpec {
+  /** IAM role for S3 through IRSA (`eks.amazonaws.com/role-arn`). */
+  iamRoleArn?: string
+  /** Extra annotations (for example for EKS Pod Identity or GKE Workload Identity). */
+  annotations?: Record<string, string>
+}
+
+/** The workers. */
+export interface TrinoWorkersSpec {
+  /** How many (at least 1). */
+  replicas: number
+  /** CPU and memory of each. */
+  resources: KubeResources
+  /**
+   * `shutdown.grace-period`: how long a worker told to shut down waits before and after
+   * finishing its tasks (default `'30s'`).
+   */
+  shutdownGracePeriod?: string
+  /** How long Kubernetes lets a stopping worker finish its running tasks (default `'10m'`). */
+  drainTimeout?: string
+  /** Extra or replaced keys of their `config.properties`, applied last. */
+  config?: Record<string, string>
+  /** JVM options appended to `jvm.config`. */
+  jvmOptions?: Array<string>
+}
+
+/**
+ * Writes `manifests` under `dir` (created when missing) as GitOps files: one
+ * `{NN}-{kind}-{namespace}-{name}.yaml` per object, in apply order, and a
+ * `kustomization.yaml` listing them (`kubectl apply -k dir`, Argo CD, Flux). Returns the paths
+ * written, the kustomization last; files already there under other names are left alone.
+ * Secrets carry no values, only the annotation naming their sources, for the secret manager
+ * that fills them. Throws `InvalidInput` when a file cannot be written.
+ */
+export declare function writeManifestFiles(dir: string, manifests: Manifest[]): Array<string>

@@ -17,6 +17,7 @@
 
 use napi::Env;
 use napi::bindgen_prelude::{ClassInstance, Either, FromNapiValue, JsValue, Object};
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use trino_platform::{Error, Result};
@@ -119,6 +120,26 @@ impl Secrets {
             err
         }
     }
+}
+
+/// The secret values an exchange bucket spec holds: its static credentials' secret key and
+/// session token.
+pub(crate) fn exchange_secrets(spec: &trino_platform::exchange::ExchangeBucketSpec) -> Vec<String> {
+    let Some(credentials) = &spec.credentials else { return Vec::new() };
+    let token = credentials.session_token.iter().map(|t| t.expose_secret().to_owned());
+    std::iter::once(credentials.secret_access_key.expose_secret().to_owned()).chain(token).collect()
+}
+
+/// The secret values a Ranger plugin config holds: a download password given as a value, and
+/// the audit destinations' passwords.
+pub(crate) fn ranger_secrets(config: &trino_platform::ranger::RangerPluginConfig) -> Vec<String> {
+    let download = config.download_auth.as_ref().and_then(|auth| match &auth.password {
+        trino_platform::ranger::SecretRef::Value(value) => Some(value),
+        trino_platform::ranger::SecretRef::Env(_) => None,
+    });
+    let solr = config.audit.solr.as_ref().and_then(|solr| solr.password.as_ref());
+    let elasticsearch = config.audit.elasticsearch.as_ref().and_then(|es| es.password.as_ref());
+    [download, solr, elasticsearch].into_iter().flatten().map(|secret| secret.expose_secret().to_owned()).collect()
 }
 
 /// Whether a key names a value that must not be shown.

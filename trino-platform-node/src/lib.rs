@@ -1,6 +1,6 @@
 //! Node.js binding of trino-platform: the npm package `trino-platform` (the cluster registry,
-//! the routing engine, the embedded Trino Gateway, the S3 exchange bucket, Ranger and
-//! Keycloak).
+//! the routing engine, the embedded Trino Gateway, the S3 exchange bucket, Ranger, Keycloak,
+//! the Kubernetes manifests and the tenant bundles).
 //!
 //! A thin layer over the core crate: it converts between JavaScript objects and the core's
 //! validated types and maps every core error onto a JavaScript `Error` whose `code` is the
@@ -24,14 +24,20 @@
 //! | `input.rs` | plain objects into the core's serde types (specs and requests, read as the core reads files), the spec classes' shared conversions, secrets kept out of messages |
 //! | `ranger/` | `RangerPluginConfig` (plugin files), `PolicyEngine` (evaluate, explain, masks, row filters), `RangerSetupSpec`, `RangerAdmin` |
 //! | `secret.rs` | the `Secret` class: a secret value that prints as `***` until revealed |
+//! | `progress.rs` | progress of a long operation (teardown, a bundle's apply) delivered to a JavaScript callback |
+//! | `kube/` | `TrinoClusterSpec`, `GatewayDeploymentSpec`, `Manifest`, `toYamlStream`, `writeManifestFiles`: Kubernetes objects without a cluster |
+//! | `bundle/` | `TenantSpec`, `PlatformBundle`, `ClusterBundle`, `Targets`: a tenant's bundles rendered, planned, applied and deleted |
 //! | `keycloak/` | `KeycloakAdmin` (realms, the OAuth client and its secret, users, groups), `OAuthClientSpec`, `TrinoOAuth2Spec`, `trinoOAuth2Properties`, `issuerUrl`, `gatewayAuthYaml` |
 
+mod bundle;
 mod cluster;
 mod error;
 mod exchange;
 mod gateway;
 mod input;
 mod keycloak;
+mod kube;
+mod progress;
 mod ranger;
 mod route;
 mod router;

@@ -22,7 +22,7 @@ use crate::error::settle;
 /// (`'StringExpected'`, `'InvalidArg'`, …).
 #[napi]
 pub struct ClusterStore {
-    inner: Arc<dyn registry::ClusterStore>,
+    pub(crate) inner: Arc<dyn registry::ClusterStore>,
 }
 
 #[napi]

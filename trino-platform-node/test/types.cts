@@ -42,3 +42,11 @@ export async function iterate(store: trino.ClusterStore, admin: trino.RangerAdmi
   const auth: string = trino.gatewayAuthYaml(trino.issuerUrl('https://kc', 'r'), client)
   return count + report.policies.length + auth.length
 }
+
+export async function tenant(text: string, kubeconfig: string): Promise<boolean> {
+  const spec: trino.TenantSpec = trino.TenantSpec.fromYaml(text)
+  const stream: string = spec.render() + trino.toYamlStream(trino.sortedManifests(spec.manifests()))
+  const targets: trino.Targets = await trino.Targets.connect(spec, { kubeconfig })
+  const report: trino.BundleReport = await spec.apply(targets, { onProgress: (e: trino.BundleEvent) => console.log(e.system, e.message) })
+  return report.changed && stream.length > 0
+}

@@ -1,6 +1,7 @@
 // Type-checked (not run) by `npm run typecheck`: the API as an ES module user writes it, through
 // package.json `exports` (import condition, index.d.mts), plus misuses the typings must reject.
 import native, {
+  ClusterBundle,
   ClusterStore,
   ExchangeBuckets,
   ExchangeBucketSpec,
@@ -13,11 +14,32 @@ import native, {
   RangerSetupSpec,
   Router,
   RoutingRules,
+  GatewayDeploymentSpec,
+  Manifest,
+  PlatformBundle,
   Secret,
+  Targets,
+  TenantSpec,
+  TrinoClusterSpec,
   TrinoOAuth2Spec,
   gatewayAuthYaml,
   issuerUrl,
+  sortedManifests,
+  toYamlStream,
   trinoOAuth2Properties,
+  writeManifestFiles,
+  type BundleEvent,
+  type BundleOutcome,
+  type BundleReport,
+  type BundleStep,
+  type BundleSystem,
+  type GatewayDeploymentSpecObject,
+  type KubeObject,
+  type ManifestKind,
+  type TargetsOptions,
+  type TenantSpecObject,
+  type TrinoClusterFiles,
+  type TrinoClusterSpecObject,
   type AccessRequest,
   type Cluster,
   type ClusterFilter,
@@ -380,4 +402,105 @@ export async function keycloakMisuse(admin: KeycloakAdmin): Promise<void> {
   // @ts-expect-error required is a boolean
   gatewayAuthYaml('https://kc/realms/r', { realm: 'r', clientId: 'trino', externalUrl: 'https://t' }, { required: 'yes' })
   console.log(realm, secret)
+}
+
+export async function bundles(store: ClusterStore): Promise<string> {
+  const object: TenantSpecObject = {
+    workspace: 'acme',
+    labels: { team: 'data' },
+    platform: {
+      gateway: { externalUrl: 'https://trino.acme.example.com', replicas: 3, ingress: { scheme: 'internet-facing' } },
+      exchange: { region: 'eu-central-1' },
+      keycloak: {
+        url: 'https://kc.example.com',
+        credentials: { grant: 'password', username: 'admin', passwordEnv: 'KC_PASSWORD' },
+        client: { realm: 'acme', clientId: 'trino', ensureRealm: true },
+      },
+      ranger: { url: 'https://ranger:6182', username: 'admin', passwordEnv: 'RANGER_PASSWORD' },
+      registry: { storeEnv: 'TRINO_PLATFORM_STORE' },
+    },
+    clusters: [{ name: 'etl', coordinator: { resources: { cpu: 2, memory: '8Gi' } }, workers: { replicas: 2, resources: { cpu: '4', memory: '16Gi' } } }],
+  }
+  const tenant: TenantSpec = TenantSpec.fromObject(object)
+  TenantSpec.fromYaml('workspace: acme\n')
+  TenantSpec.load('/etc/platform/tenant.yaml')
+  const names: string[] = tenant.clusters.map((c: TrinoClusterSpec) => `${c.name} ${c.workspace} ${c.namespace} ${c.routingGroup} ${c.trinoVersion} ${c.image}`)
+  const manifests: Manifest[] = tenant.manifests()
+  const kind: ManifestKind = manifests[0].kind
+  const namespace: string | null = manifests[0].namespace
+  const object0: KubeObject = manifests[0].object
+  const sources: Record<string, string> = manifests[0].secretSources
+  const text: string = tenant.render() + toYamlStream(sortedManifests(manifests)) + manifests[0].toYaml() + manifests[0].describe() + manifests[0].apiVersion + manifests[0].name
+  const paths: string[] = tenant.writeFiles('/tmp/gitops') .concat(writeManifestFiles('/tmp/etl', manifests))
+  tenant.checkEnvironment()
+  const options: TargetsOptions = { kubeconfig: '/etc/kubeconfig', context: 'prod', registry: store, waitTimeoutMs: 60_000, attempts: 4, backoffMs: 500, pollIntervalMs: 2000 }
+  const targets: Targets = await Targets.connect(tenant, options)
+  await Targets.connect(tenant, { registry: 'postgres://gateway@db/gateway' })
+  await Targets.connect(tenant)
+  const plan: BundleReport = await tenant.plan(targets)
+  const onProgress = (event: BundleEvent): void => {
+    const system: BundleSystem = event.system
+    const step: BundleStep | undefined = event.step
+    console.log(system, event.message, step?.outcome)
+  }
+  const applied: BundleReport = await tenant.apply(targets, { onProgress })
+  await tenant.apply(targets)
+  const platform: PlatformBundle = tenant.platform()
+  await platform.plan(targets)
+  await platform.apply(targets, { onProgress })
+  await platform.delete(targets)
+  const bucket: string | undefined = platform.exchange?.bucketName
+  const gateway: GatewayDeploymentSpec = platform.gateway
+  const cluster: ClusterBundle = tenant.clusterBundle('etl')
+  await cluster.plan(targets)
+  await cluster.apply(targets, { onProgress })
+  await cluster.delete(targets, { onProgress })
+  const proxy: string = cluster.registration().proxyTo + cluster.spec.name + cluster.name + tenant.clusterBundles().length + cluster.manifests().length
+  const deleted: BundleReport = await tenant.delete(targets, { onProgress })
+  const outcome: BundleOutcome = deleted.steps[0].outcome
+  const changed: boolean = plan.changed || applied.changed
+  const details: string[] = deleted.steps[0].details
+
+  const clusterObject: TrinoClusterSpecObject = {
+    name: 'etl',
+    workspace: 'acme',
+    namespace: 'trino-acme',
+    trinoVersion: 481,
+    coordinator: { resources: { cpu: 2, memory: '8Gi' } },
+    workers: { replicas: 3, resources: { cpu: 4, memory: '16Gi' }, drainTimeout: '15m' },
+    catalogs: [{ name: 'delta', deltaLake: { metastoreUri: 'thrift://hms:9083', s3: { region: 'eu-central-1', credentials: { type: 'iam-role', roleArn: 'arn:aws:iam::1:role/r' } } } }],
+    secrets: { TOKEN: 'generate', OTHER: { fromEnv: 'CI_OTHER' } },
+    logLevels: { 'io.trino': 'DEBUG' },
+  }
+  const trino: TrinoClusterSpec = TrinoClusterSpec.fromObject(clusterObject)
+  const files: TrinoClusterFiles = TrinoClusterSpec.fromYaml('name: etl\n').files()
+  const config: string | undefined = files.coordinator.files['config.properties']
+  const gatewayObject: GatewayDeploymentSpecObject = { workspace: 'acme', namespace: 'trino-acme', externalUrl: 'https://t', adminToken: { fromEnv: 'ADMIN_TOKEN' } }
+  const yaml: string = GatewayDeploymentSpec.fromObject(gatewayObject).gatewayYaml() + GatewayDeploymentSpec.fromYaml('workspace: acme\n').internalUrl + gateway.externalUrl
+  console.log(names, kind, namespace, object0.metadata.name, sources, paths, bucket, proxy, outcome, changed, details, trino.manifests(), config)
+  return text + yaml
+}
+
+export async function bundlesMisuse(tenant: TenantSpec, targets: Targets): Promise<void> {
+  // @ts-expect-error a tenant needs its platform
+  TenantSpec.fromObject({ workspace: 'acme' })
+  // @ts-expect-error the Keycloak credentials name the grant
+  TenantSpec.fromObject({ workspace: 'acme', platform: { gateway: { externalUrl: 'https://t' }, keycloak: { url: 'https://kc', credentials: { username: 'admin', passwordEnv: 'X' }, client: { realm: 'r', clientId: 'c' } } } })
+  // @ts-expect-error a cluster outside a tenant needs its workspace and namespace
+  TrinoClusterSpec.fromObject({ name: 'etl', coordinator: { resources: { cpu: 1, memory: '2Gi' } }, workers: { replicas: 1, resources: { cpu: 1, memory: '2Gi' } } })
+  // @ts-expect-error plan takes no progress
+  await tenant.plan(targets, { onProgress: () => {} })
+  // @ts-expect-error outcomes are lower-case
+  const outcome: BundleOutcome = 'Created'
+  // @ts-expect-error systems are the five the bundles reach
+  const system: BundleSystem = 'aws'
+  // @ts-expect-error the registry is a URL or a ClusterStore
+  await Targets.connect(tenant, { registry: 42 })
+  // @ts-expect-error the wait is in milliseconds
+  await Targets.connect(tenant, { waitTimeoutMs: '10m' })
+  // @ts-expect-error a Manifest's kind is one of the kinds trino-platform makes
+  const kind: ManifestKind = 'Pod'
+  // @ts-expect-error writeFiles takes a directory
+  tenant.writeFiles()
+  console.log(outcome, system, kind)
 }

@@ -5,9 +5,9 @@
 //! |---|---|
 //! | `spec.rs` | the `ExchangeBucketSpec` class, its plain-object form, Trino's files and the policies |
 //! | `report.rs` | the objects the Promises resolve with: plan, ensure report, description, teardown |
-//! | `progress.rs` | teardown progress delivered to a JavaScript callback |
+//!
+//! Teardown progress goes to its JavaScript callback through `crate::progress`.
 
-mod progress;
 mod report;
 mod spec;
 
@@ -20,9 +20,10 @@ use trino_platform::Result;
 use trino_platform::exchange::{self, ClientOptions, EnsureOptions};
 
 use crate::error::settle;
+use crate::progress::{Progress, ProgressCallback};
 use crate::route::{MAX_SAFE_INTEGER, whole};
-use report::{EnsureReport, ExchangeDescription, ExchangePlan, TeardownReport};
-use spec::ExchangeBucketSpec;
+use report::{EnsureReport, ExchangeDescription, ExchangePlan, TeardownProgress, TeardownReport};
+pub(crate) use spec::ExchangeBucketSpec;
 
 /// How the S3 client retries and times out; every field is optional, and the defaults suit
 /// AWS S3. Throttling, 5xx answers, timeouts and broken connections are retried with jittered
@@ -84,7 +85,7 @@ pub struct ExchangeTeardownOptions {
     /// not stop the teardown: it is emitted as a process warning named `TrinoPlatformWarning`,
     /// whose `cause` is the thrown value.
     #[napi(ts_type = "(progress: TeardownProgress) => void")]
-    pub on_progress: Option<progress::ProgressCallback>,
+    pub on_progress: Option<ProgressCallback<TeardownProgress>>,
 }
 
 /// The exchange bucket of one spec, with an S3 client for it: plan, ensure, describe and tear
@@ -187,7 +188,7 @@ impl ExchangeBuckets {
         let buckets = self.inner.clone();
         let ExchangeTeardownOptions { force, batch_size, on_progress } =
             options.unwrap_or(ExchangeTeardownOptions { force: None, batch_size: None, on_progress: None });
-        let progress = progress::Progress::new(on_progress);
+        let progress = Progress::new(on_progress, "ExchangeBuckets.teardown");
         settle(env, async move {
             let defaults = exchange::TeardownOptions::default();
             let options = exchange::TeardownOptions {
@@ -198,7 +199,7 @@ impl ExchangeBuckets {
                     Some(n) => u16::try_from(whole(n, MAX_SAFE_INTEGER, || "batchSize".into())?).unwrap_or(u16::MAX),
                 },
             };
-            let outcome = buckets.teardown(&options, &|p| progress.report(p)).await;
+            let outcome = buckets.teardown(&options, &|p| progress.report(p.into())).await;
             progress.delivered().await;
             Ok(outcome?.into())
         })

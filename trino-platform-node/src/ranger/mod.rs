@@ -23,3 +23,5 @@ mod model;
 mod request;
 mod setup;
 mod spec;
+
+pub(crate) use config::RenderedFile;

@@ -1,32 +1,32 @@
-//! Teardown progress to JavaScript: the core calls a Rust closure on napi's tokio runtime; each
-//! call is queued, without blocking, to the `onProgress` function on the JavaScript thread.
+//! Progress to JavaScript: the core calls a Rust closure on napi's tokio runtime; each call is
+//! queued, without blocking, to the `onProgress` function on the JavaScript thread. Used by
+//! `ExchangeBuckets.teardown` (teardown phases) and the bundles' `apply` / `delete` (bundle
+//! events).
 //!
-//! Two guarantees to JavaScript: every report is delivered before the teardown's Promise settles
-//! ([`Progress::delivered`]), and a callback that throws neither stops the teardown nor crashes
-//! the process: its exception is emitted as a process warning.
+//! Two guarantees to JavaScript: every report is delivered before the operation's Promise
+//! settles ([`Progress::delivered`]), and a callback that throws neither stops the operation
+//! nor crashes the process: its exception is emitted as a process warning.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use napi::bindgen_prelude::{Function, JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{Function, JsObjectValue, JsValuesTupleIntoVec, Object, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue};
 use napi::tokio::sync::Notify;
 use napi::{Env, Status};
-use trino_platform::exchange;
 
-use super::report::TeardownProgress;
-
-/// The `onProgress` function, callable from any thread (errors are not passed to it, and its
-/// return value is ignored).
-pub(crate) type ProgressCallback =
-    ThreadsafeFunction<TeardownProgress, UnknownReturnValue, TeardownProgress, Status, false>;
+/// An `onProgress` function taking `T`, callable from any thread (errors are not passed to it,
+/// and its return value is ignored).
+pub(crate) type ProgressCallback<T> = ThreadsafeFunction<T, UnknownReturnValue, T, Status, false>;
 
 /// The name of the warning a throwing `onProgress` becomes.
 const WARNING_NAME: &str = "TrinoPlatformWarning";
 
-/// Reports for one teardown, and how many of them JavaScript has had.
-pub(crate) struct Progress {
-    callback: Option<ProgressCallback>,
+/// Reports for one operation, and how many of them JavaScript has had.
+pub(crate) struct Progress<T: JsValuesTupleIntoVec + 'static> {
+    callback: Option<ProgressCallback<T>>,
+    /// The method the callback was given to (`ExchangeBuckets.teardown`), for the warning.
+    method: &'static str,
     counts: Arc<Counts>,
 }
 
@@ -44,27 +44,26 @@ impl Counts {
     }
 }
 
-impl Progress {
-    pub(crate) fn new(callback: Option<ProgressCallback>) -> Self {
-        Self { callback, counts: Arc::default() }
+impl<T: JsValuesTupleIntoVec + Send + 'static> Progress<T> {
+    /// Reports to `callback` (none: reports are dropped) of the call to `method`.
+    pub(crate) fn new(callback: Option<ProgressCallback<T>>, method: &'static str) -> Self {
+        Self { callback, method, counts: Arc::default() }
     }
 
-    /// Queues `progress` for the callback, without waiting for it (the teardown goes on).
-    pub(crate) fn report(&self, progress: exchange::TeardownProgress) {
+    /// Queues `progress` for the callback, without waiting for it (the operation goes on).
+    pub(crate) fn report(&self, progress: T) {
         let Some(callback) = &self.callback else { return };
         self.counts.queued.fetch_add(1, Ordering::SeqCst);
         let counts = Arc::clone(&self.counts);
-        let status = callback.call_with_return_value(
-            progress.into(),
-            ThreadsafeFunctionCallMode::NonBlocking,
-            move |outcome, env| {
+        let method = self.method;
+        let status =
+            callback.call_with_return_value(progress, ThreadsafeFunctionCallMode::NonBlocking, move |outcome, env| {
                 if let Err(thrown) = outcome {
-                    warn_thrown(&env, thrown);
+                    warn_thrown(&env, method, thrown);
                 }
                 counts.finish();
                 Ok(())
-            },
-        );
+            });
         if status != Status::Ok {
             // Not queued (the environment is shutting down): nothing to wait for.
             self.counts.finish();
@@ -86,12 +85,13 @@ impl Progress {
 
 /// Emits what `onProgress` threw as a process warning: an `Error` named `TrinoPlatformWarning`
 /// whose `cause` is the thrown value. Anything that fails on the way (a replaced
-/// `process.emitWarning` that throws, say) is dropped: the teardown must go on.
-fn warn_thrown(env: &Env, thrown: napi::Error) {
+/// `process.emitWarning` that throws, say) is dropped: the operation must go on.
+fn warn_thrown(env: &Env, method: &str, thrown: napi::Error) {
     let emitted = (|| -> napi::Result<()> {
-        let mut warning = env.create_error(napi::Error::from_reason(
-            "the onProgress callback of ExchangeBuckets.teardown threw (see `cause`); the teardown went on",
-        ))?;
+        let mut warning = env.create_error(napi::Error::from_reason(format!(
+            "the onProgress callback of {method} threw (see `cause`); the {} went on",
+            method.rsplit_once('.').map_or(method, |(_, name)| name)
+        )))?;
         warning.set_named_property("name", WARNING_NAME)?;
         warning.delete_named_property("code")?;
         // An `Error` holding a thrown value converts back to that very value, Error or not.
