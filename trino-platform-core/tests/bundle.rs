@@ -346,3 +346,23 @@ fn shared_cases() {
         }
     }
 }
+
+/// The bundles' futures stay small (each system's step is boxed), so that an embedder may run
+/// them on any runtime's worker threads (2 MiB stacks by default), in debug builds too: an
+/// unboxed tenant apply was 44 KB and overflowed a worker thread's stack.
+#[tokio::test]
+async fn the_bundle_futures_are_small() {
+    let tenant =
+        TenantSpec::from_yaml("workspace: acme\nplatform:\n  gateway: {externalUrl: 'https://t.example.com'}\n")
+            .unwrap();
+    let targets = Targets::new(trino_platform::kube::Kubernetes::from_client(FakeKube::new().client()), None);
+    let progress = |_: &BundleEvent| {};
+    for (what, size) in [
+        ("apply", std::mem::size_of_val(&tenant.apply(&targets, &progress))),
+        ("plan", std::mem::size_of_val(&tenant.plan(&targets))),
+        ("delete", std::mem::size_of_val(&tenant.delete(&targets, &progress))),
+        ("platform apply", std::mem::size_of_val(&tenant.platform().apply(&targets, &progress))),
+    ] {
+        assert!(size < 1024, "the future of {what} takes {size} bytes");
+    }
+}

@@ -56,7 +56,7 @@ impl ClusterBundle<'_> {
         self.tenant.check_environment()?;
         let mut steps = Vec::new();
         if let Some((admin, setup)) = self.ranger()? {
-            steps.extend(ranger_steps(&admin.plan(&setup).await?));
+            steps.extend(ranger_steps(&Box::pin(admin.plan(&setup)).await?));
         }
         let manifests = self.cluster.manifests_with(&self.client_secret(true).await?)?;
         steps.extend(kube_plan(&targets.kubernetes, &manifests, creating).await?.0);
@@ -79,12 +79,13 @@ impl ClusterBundle<'_> {
         if let Some((admin, setup)) = self.ranger()? {
             let target = format!("service {}", setup.service.name);
             run.say(System::Ranger, format!("ensuring {target}"));
-            let report = admin.ensure(&setup).await.map_err(|e| run.failed(System::Ranger, &target, e))?;
+            let report = Box::pin(admin.ensure(&setup)).await.map_err(|e| run.failed(System::Ranger, &target, e))?;
             run.done_all(ranger_steps(&report));
         }
-        let given = self.client_secret(false).await.map_err(|e| run.failed(System::Keycloak, "client secret", e))?;
+        let given =
+            Box::pin(self.client_secret(false)).await.map_err(|e| run.failed(System::Keycloak, "client secret", e))?;
         let manifests = self.cluster.manifests_with(&given)?;
-        kube_apply(&targets.kubernetes, &manifests, targets.wait_timeout, run).await?;
+        Box::pin(kube_apply(&targets.kubernetes, &manifests, targets.wait_timeout, run)).await?;
 
         let Some(store) = targets.registry.as_deref() else {
             let (step, _) = self.registry_step(None).await?;
@@ -127,7 +128,7 @@ impl ClusterBundle<'_> {
             };
             run.done(Step { system: System::Registry, target: target.clone(), outcome, details: Vec::new() });
         }
-        kube_delete(&targets.kubernetes, &self.manifests()?, run).await?;
+        Box::pin(kube_delete(&targets.kubernetes, &self.manifests()?, run)).await?;
         if let Some((admin, setup)) = self.ranger()? {
             let target = format!("service {}", setup.service.name);
             run.say(System::Ranger, format!("deleting {target}"));

@@ -38,7 +38,7 @@ pub(super) async fn kube_plan(
     manifests: &[Manifest],
     creating: &BTreeSet<String>,
 ) -> Result<(Vec<Step>, BTreeSet<String>)> {
-    let changes = kubernetes.plan_creating(manifests, creating).await?;
+    let changes = Box::pin(kubernetes.plan_creating(manifests, creating)).await?;
     let mut namespaces = creating.clone();
     for change in &changes {
         if change.object.kind == Kind::Namespace && change.change == Change::Created {
@@ -58,12 +58,12 @@ pub(super) async fn kube_apply(
 ) -> Result<()> {
     for manifest in sorted(manifests) {
         run.say(System::Kubernetes, format!("applying {}", manifest.describe()));
-        let change = kubernetes.apply_one(manifest).await;
+        let change = Box::pin(kubernetes.apply_one(manifest)).await;
         let change = change.map_err(|e| run.failed(System::Kubernetes, &manifest.describe(), e))?;
         run.done(applied(change));
     }
     let say = |event: KubeEvent| run.say(System::Kubernetes, event.to_string());
-    let ready = kubernetes.wait_ready(manifests, timeout, &say).await;
+    let ready = Box::pin(kubernetes.wait_ready(manifests, timeout, &say)).await;
     ready.map_err(|e| run.failed(System::Kubernetes, "workloads", e))
 }
 
@@ -72,7 +72,7 @@ pub(super) async fn kube_apply(
 pub(super) async fn kube_delete(kubernetes: &Kubernetes, manifests: &[Manifest], run: &mut Run<'_>) -> Result<()> {
     for manifest in sorted(manifests).into_iter().rev() {
         run.say(System::Kubernetes, format!("deleting {}", manifest.describe()));
-        let deletion = kubernetes.delete_single(manifest).await;
+        let deletion = Box::pin(kubernetes.delete_single(manifest)).await;
         let deletion = deletion.map_err(|e| run.failed(System::Kubernetes, &manifest.describe(), e))?;
         run.done(deleted(deletion));
     }

@@ -112,9 +112,9 @@ impl TenantSpec {
 
     /// What [`apply`](Self::apply) would change, platform first; writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
-        let (mut report, creating) = self.platform().plan_into(targets).await?;
+        let (mut report, creating) = Box::pin(self.platform().plan_into(targets)).await?;
         for bundle in self.cluster_bundles() {
-            report.steps.extend(bundle.plan_into(targets, &creating).await?.steps);
+            report.steps.extend(Box::pin(bundle.plan_into(targets, &creating)).await?.steps);
         }
         Ok(report)
     }
@@ -123,9 +123,9 @@ impl TenantSpec {
     pub async fn apply(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
         self.check_environment()?;
         let mut run = Run::new(progress);
-        self.platform().apply_into(targets, &mut run).await?;
+        Box::pin(self.platform().apply_into(targets, &mut run)).await?;
         for bundle in self.cluster_bundles() {
-            bundle.apply_into(targets, &mut run).await?;
+            Box::pin(bundle.apply_into(targets, &mut run)).await?;
         }
         Ok(run.report)
     }
@@ -134,9 +134,9 @@ impl TenantSpec {
     pub async fn delete(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
         let mut run = Run::new(progress);
         for bundle in self.cluster_bundles() {
-            bundle.delete_into(targets, &mut run).await?;
+            Box::pin(bundle.delete_into(targets, &mut run)).await?;
         }
-        self.platform().delete_into(targets, &mut run).await?;
+        Box::pin(self.platform().delete_into(targets, &mut run)).await?;
         Ok(run.report)
     }
 }

@@ -36,12 +36,12 @@ impl PlatformBundle<'_> {
         self.tenant.check_environment()?;
         let mut steps = Vec::new();
         if let Some(spec) = &self.tenant.platform.exchange {
-            let plan = ExchangeBuckets::connect(spec.clone()).await?.plan().await?;
+            let plan = Box::pin(async { ExchangeBuckets::connect(spec.clone()).await?.plan().await }).await?;
             steps.push(bucket_step(&plan));
         }
         if let Some(keycloak) = &self.tenant.platform.keycloak {
             let admin = KeycloakAdmin::connect(keycloak.connection()?).await?;
-            let plan = admin.plan_client(&keycloak.client).await?;
+            let plan = Box::pin(admin.plan_client(&keycloak.client)).await?;
             let outcome = match (plan.create, plan.changes.is_empty()) {
                 (true, _) => Outcome::Created,
                 (false, true) => Outcome::Unchanged,
@@ -77,7 +77,7 @@ impl PlatformBundle<'_> {
                 let buckets = ExchangeBuckets::connect(spec.clone()).await?;
                 buckets.ensure(&EnsureOptions::default()).await
             };
-            let report = ensure.await.map_err(|e| run.failed(System::S3, &target, e))?;
+            let report = Box::pin(ensure).await.map_err(|e| run.failed(System::S3, &target, e))?;
             let outcome = match (report.created, report.changed()) {
                 (true, _) => Outcome::Created,
                 (false, true) => Outcome::Updated,
@@ -91,7 +91,7 @@ impl PlatformBundle<'_> {
             run.say(System::Keycloak, format!("ensuring {target}"));
             let ensure =
                 async { KeycloakAdmin::connect(keycloak.connection()?).await?.ensure_client(&keycloak.client).await };
-            let ensured = ensure.await.map_err(|e| run.failed(System::Keycloak, &target, e))?;
+            let ensured = Box::pin(ensure).await.map_err(|e| run.failed(System::Keycloak, &target, e))?;
             let outcome = match (ensured.created, ensured.changed) {
                 (true, _) => Outcome::Created,
                 (false, true) => Outcome::Updated,
@@ -100,7 +100,7 @@ impl PlatformBundle<'_> {
             run.done(Step { system: System::Keycloak, target, outcome, details: ensured.changes });
         }
         let manifests = self.manifests()?;
-        kube_apply(&targets.kubernetes, &manifests, targets.wait_timeout, run).await
+        Box::pin(kube_apply(&targets.kubernetes, &manifests, targets.wait_timeout, run)).await
     }
 
     /// Removes what [`apply`](Self::apply) made: the gateway's objects and the namespace
@@ -113,7 +113,7 @@ impl PlatformBundle<'_> {
     }
 
     pub(crate) async fn delete_into(&self, targets: &Targets, run: &mut Run<'_>) -> Result<()> {
-        kube_delete(&targets.kubernetes, &self.manifests()?, run).await?;
+        Box::pin(kube_delete(&targets.kubernetes, &self.manifests()?, run)).await?;
         if let Some(keycloak) = &self.tenant.platform.keycloak {
             let target = client_target(keycloak);
             run.say(System::Keycloak, format!("deleting {target}"));
@@ -124,7 +124,7 @@ impl PlatformBundle<'_> {
                     .delete_client(&client.realm, &client.client_id)
                     .await
             };
-            let existed = delete.await.map_err(|e| run.failed(System::Keycloak, &target, e))?;
+            let existed = Box::pin(delete).await.map_err(|e| run.failed(System::Keycloak, &target, e))?;
             let outcome = if existed { Outcome::Deleted } else { Outcome::Absent };
             run.done(Step { system: System::Keycloak, target, outcome, details: Vec::new() });
         }
@@ -138,7 +138,7 @@ impl PlatformBundle<'_> {
                 let buckets = ExchangeBuckets::connect(spec.clone()).await?;
                 buckets.teardown(&TeardownOptions::default(), &say).await
             };
-            let report = teardown.await.map_err(|e| run.failed(System::S3, &target, e))?;
+            let report = Box::pin(teardown).await.map_err(|e| run.failed(System::S3, &target, e))?;
             let outcome = if report.existed { Outcome::Deleted } else { Outcome::Absent };
             let details = vec![format!("{} objects deleted", report.objects_deleted)];
             run.done(Step { system: System::S3, target, outcome, details });
