@@ -366,3 +366,37 @@ async fn the_bundle_futures_are_small() {
         assert!(size < 1024, "the future of {what} takes {size} bytes");
     }
 }
+
+/// Without its platform, a cluster bundle says what to do (its namespace is the platform's);
+/// `delete` checks the variables it needs before deleting anything; the tenant's labels reach
+/// its namespace.
+#[tokio::test]
+async fn a_cluster_needs_its_platform_and_delete_checks_its_variables_first() {
+    let kube = FakeKube::new();
+    let targets = Targets::new(trino_platform::kube::Kubernetes::from_client(kube.client()), None);
+    let yaml = "workspace: lonely\nlabels: {team: data}\nplatform:\n  gateway: {externalUrl: 'https://t.example.com'}\n\
+                clusters:\n  - name: etl\n    coordinator: {resources: {cpu: 1, memory: 2Gi}}\n    \
+                workers: {replicas: 1, resources: {cpu: 1, memory: 2Gi}}\n";
+    let tenant = TenantSpec::from_yaml(yaml).unwrap();
+    let namespace = tenant.platform().manifests().unwrap().into_iter().next().unwrap();
+    assert_eq!(namespace.object()["metadata"]["labels"]["team"], "data");
+
+    let bundle = tenant.cluster_bundle("etl").unwrap();
+    for err in
+        [bundle.plan(&targets).await.unwrap_err(), bundle.apply(&targets, &|_: &BundleEvent| {}).await.unwrap_err()]
+    {
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+        assert!(err.message().contains("apply the platform bundle first"), "{err}");
+    }
+    assert_eq!(kube.writes(), 0);
+
+    let keycloak = yaml.replace(
+        "platform:\n",
+        "platform:\n  keycloak:\n    url: https://kc.example.com\n    credentials: {grant: password, username: admin, passwordEnv: TP_TEST_SURELY_UNSET_KC}\n    client: {realm: r, clientId: trino}\n",
+    );
+    let tenant = TenantSpec::from_yaml(&keycloak).unwrap();
+    let err = tenant.delete(&targets, &|_: &BundleEvent| {}).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.message().contains("TP_TEST_SURELY_UNSET_KC"), "{err}");
+    assert_eq!(kube.writes(), 0, "nothing deleted before the check");
+}

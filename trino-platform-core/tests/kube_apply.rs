@@ -221,7 +221,9 @@ const CLUSTER: &str = "name: etl\nworkspace: acme\nnamespace: trino-acme\n\
 
 fn cluster(yaml: &str) -> Vec<Manifest> {
     let namespace = ObjectName::new(NS).unwrap();
-    let mut all = vec![trino_platform::kube::namespace(&namespace, &Workspace::new("acme").unwrap()).unwrap()];
+    let mut all = vec![
+        trino_platform::kube::namespace(&namespace, &Workspace::new("acme").unwrap(), &Default::default()).unwrap(),
+    ];
     all.extend(TrinoClusterSpec::from_yaml(yaml).unwrap().manifests().unwrap());
     all
 }

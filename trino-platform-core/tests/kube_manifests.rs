@@ -92,8 +92,9 @@ fn cluster(version: u32) -> TrinoClusterSpec {
 }
 
 fn all_manifests() -> Vec<Manifest> {
-    let mut manifests =
-        vec![namespace(&ObjectName::new("trino-acme").unwrap(), &Workspace::new("acme").unwrap()).unwrap()];
+    let mut manifests = vec![
+        namespace(&ObjectName::new("trino-acme").unwrap(), &Workspace::new("acme").unwrap(), &BTreeMap::new()).unwrap(),
+    ];
     manifests.extend(cluster(476).manifests().unwrap());
     manifests.extend(GatewayDeploymentSpec::from_yaml(GATEWAY_YAML).unwrap().manifests().unwrap());
     manifests

@@ -48,7 +48,26 @@ impl ClusterBundle<'_> {
     /// What [`apply`](Self::apply) would change in Ranger, Kubernetes (a server-side dry run)
     /// and the registry; writes nothing.
     pub async fn plan(&self, targets: &Targets) -> Result<BundleReport> {
+        self.require_namespace(targets).await?;
         self.plan_into(targets, &BTreeSet::new()).await
+    }
+
+    /// Fails with `NotFound` (and what to do) when the tenant's namespace, which the platform
+    /// bundle makes, does not exist yet.
+    async fn require_namespace(&self, targets: &Targets) -> Result<()> {
+        let namespace = self.tenant.namespace.as_str();
+        let found = targets
+            .kubernetes
+            .read(crate::kube::Kind::Namespace, None, namespace)
+            .await
+            .map_err(|e| crate::kube::to_error(e, &format!("reading namespace {namespace}"), &[]))?;
+        match found {
+            Some(_) => Ok(()),
+            None => Err(crate::Error::not_found(format!(
+                "namespace {namespace} does not exist: apply the platform bundle first (it creates it), \
+                 or apply the whole tenant"
+            ))),
+        }
     }
 
     /// [`plan`](Self::plan), knowing the namespaces an earlier plan (the platform's) creates.
@@ -70,6 +89,7 @@ impl ClusterBundle<'_> {
     /// failure names what was done before it.
     pub async fn apply(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
         self.tenant.check_environment()?;
+        self.require_namespace(targets).await?;
         let mut run = Run::new(progress);
         self.apply_into(targets, &mut run).await?;
         Ok(run.report)
@@ -112,6 +132,7 @@ impl ClusterBundle<'_> {
     /// to the cluster), then its objects (only those labelled as trino-platform's), then its
     /// Ranger service. Idempotent.
     pub async fn delete(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
+        self.tenant.check_connections()?;
         let mut run = Run::new(progress);
         self.delete_into(targets, &mut run).await?;
         Ok(run.report)

@@ -70,6 +70,16 @@ impl TenantSpec {
     /// Ranger Admin secrets, and the values of the Secrets copied from the environment. Fails
     /// with `InvalidInput` naming every missing variable, before anything is read or written.
     pub fn check_environment(&self) -> Result<()> {
+        self.check_variables(true)
+    }
+
+    /// Checks the variables `delete` needs (the Keycloak and Ranger Admin secrets), before
+    /// anything is deleted.
+    pub(crate) fn check_connections(&self) -> Result<()> {
+        self.check_variables(false)
+    }
+
+    fn check_variables(&self, secrets: bool) -> Result<()> {
         let mut missing = std::collections::BTreeSet::new();
         let mut need = |name: &str| {
             if std::env::var_os(name).is_none() {
@@ -85,7 +95,7 @@ impl TenantSpec {
         if let Some(ranger) = &self.platform.ranger {
             need(&ranger.password_env);
         }
-        for manifest in self.manifests()? {
+        for manifest in if secrets { self.manifests()? } else { Vec::new() } {
             for value in manifest.secret_data().values() {
                 if let crate::kube::SecretValue::FromEnv(name) = value {
                     need(name);
@@ -132,6 +142,7 @@ impl TenantSpec {
 
     /// Deletes every cluster bundle, then the platform bundle.
     pub async fn delete(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
+        self.check_connections()?;
         let mut run = Run::new(progress);
         for bundle in self.cluster_bundles() {
             Box::pin(bundle.delete_into(targets, &mut run)).await?;

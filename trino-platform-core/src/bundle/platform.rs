@@ -20,7 +20,7 @@ pub struct PlatformBundle<'a> {
 impl PlatformBundle<'_> {
     /// The namespace and the gateway's objects. Needs no cluster.
     pub fn manifests(&self) -> Result<Vec<Manifest>> {
-        let mut manifests = vec![namespace(&self.tenant.namespace, &self.tenant.workspace)?];
+        let mut manifests = vec![namespace(&self.tenant.namespace, &self.tenant.workspace, &self.tenant.labels)?];
         manifests.extend(self.tenant.platform.gateway.manifests()?);
         Ok(manifests)
     }
@@ -107,6 +107,7 @@ impl PlatformBundle<'_> {
     /// (only objects labelled as trino-platform's), the OAuth client, the exchange bucket
     /// with its objects (only when tagged as this workspace's). Idempotent.
     pub async fn delete(&self, targets: &Targets, progress: Progress<'_>) -> Result<BundleReport> {
+        self.tenant.check_connections()?;
         let mut run = Run::new(progress);
         self.delete_into(targets, &mut run).await?;
         Ok(run.report)
@@ -132,7 +133,11 @@ impl PlatformBundle<'_> {
             let target = format!("bucket {}", spec.bucket_name()?);
             run.say(System::S3, format!("tearing down {target}"));
             let say = |p: crate::exchange::TeardownProgress| {
-                run.say(System::S3, format!("{target}: {:?}, {} objects deleted", p.phase, p.objects_deleted));
+                let phase = serde_json::to_value(p.phase).ok().and_then(|v| v.as_str().map(str::to_owned));
+                run.say(
+                    System::S3,
+                    format!("{target}: {}, {} objects deleted", phase.unwrap_or_default(), p.objects_deleted),
+                );
             };
             let teardown = async {
                 let buckets = ExchangeBuckets::connect(spec.clone()).await?;

@@ -28,7 +28,12 @@ impl Targets {
     /// tenant's `platform.registry.storeEnv` variable when it is set (without it, clusters are
     /// not registered and the plan says so). Fails with the kind of the connection failure.
     pub async fn connect(tenant: &TenantSpec) -> Result<Self> {
-        let kubernetes = Kubernetes::connect().await?;
+        Self::with_kubernetes(tenant, Kubernetes::connect().await?).await
+    }
+
+    /// `kubernetes` (for example [`Kubernetes::from_kubeconfig`] with its options), and the
+    /// registry as [`connect`](Self::connect) finds it.
+    pub async fn with_kubernetes(tenant: &TenantSpec, kubernetes: Kubernetes) -> Result<Self> {
         let registry = match tenant.platform.registry.store_url() {
             Ok(url) => Some(crate::registry::open(url.expose_secret()).await?),
             Err(_) => None,

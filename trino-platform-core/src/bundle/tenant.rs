@@ -68,6 +68,8 @@ pub struct TenantSpec {
     pub workspace: Workspace,
     /// The namespace everything runs in (default `trino-{workspace}`).
     pub namespace: ObjectName,
+    /// Labels on every object (the sections' own labels win on theirs).
+    pub labels: BTreeMap<String, String>,
     /// The platform bundle.
     pub platform: PlatformBundleSpec,
     /// The cluster bundles, each behind the platform's gateway.
@@ -329,7 +331,7 @@ impl TryFrom<TenantFile> for TenantSpec {
             ranger: file.platform.ranger,
             registry: file.platform.registry,
         };
-        Ok(TenantSpec { workspace, namespace, platform, clusters })
+        Ok(TenantSpec { workspace, namespace, labels: file.labels, platform, clusters })
     }
 }
 

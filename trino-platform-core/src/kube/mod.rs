@@ -31,6 +31,7 @@ mod report;
 mod trino;
 mod wait;
 
+pub(crate) use client::to_error;
 pub use client::{KubeOptions, Kubernetes};
 pub use gateway::*;
 pub use manifest::{

@@ -77,7 +77,7 @@ impl Labels {
 
 /// A label `key: value` as Kubernetes accepts it (an optional DNS prefix, a name of 1–63
 /// characters; a value of 0–63). Fails with `InvalidInput` naming the label.
-fn validate_label(key: &str, value: &str) -> Result<()> {
+pub(crate) fn validate_label(key: &str, value: &str) -> Result<()> {
     let name_ok = |s: &str| {
         (1..=63).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_alphanumeric())

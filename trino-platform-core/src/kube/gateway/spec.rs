@@ -277,6 +277,12 @@ impl GatewayDeploymentSpec {
         Ok(spec)
     }
 
+    /// Reads and parses a spec file ([`from_yaml`](Self::from_yaml)). Fails with
+    /// `InvalidInput` naming the file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        crate::yaml::load(path, Self::from_yaml)
+    }
+
     /// Checks the fields, the rules and the rendered `gateway.yaml`. Fails with `InvalidInput`
     /// naming the field.
     pub fn validate(&self) -> Result<()> {

@@ -282,6 +282,12 @@ impl TrinoClusterSpec {
         Ok(spec)
     }
 
+    /// Reads and parses a spec file ([`from_yaml`](Self::from_yaml)). Fails with
+    /// `InvalidInput` naming the file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        crate::yaml::load(path, Self::from_yaml)
+    }
+
     /// Checks what the types alone cannot: enough memory, an exchange and OAuth2 spec that
     /// match the cluster, valid override keys and secret variable names, a registry name.
     /// Fails with `InvalidInput` naming the field.
