@@ -24,6 +24,7 @@
 //! | `input.rs` | plain objects into the core's serde types (specs and requests, read as the core reads files), the spec classes' shared conversions, secrets kept out of messages |
 //! | `ranger/` | `RangerPluginConfig` (plugin files), `PolicyEngine` (evaluate, explain, masks, row filters), `RangerSetupSpec`, `RangerAdmin` |
 //! | `secret.rs` | the `Secret` class: a secret value that prints as `***` until revealed |
+//! | `runtime.rs` | napi's tokio runtime, with the thread stacks a bundle's `apply` needs |
 //! | `progress.rs` | progress of a long operation (teardown, a bundle's apply) delivered to a JavaScript callback |
 //! | `kube/` | `TrinoClusterSpec`, `GatewayDeploymentSpec`, `Manifest`, `toYamlStream`, `writeManifestFiles`: Kubernetes objects without a cluster |
 //! | `bundle/` | `TenantSpec`, `PlatformBundle`, `ClusterBundle`, `Targets`: a tenant's bundles rendered, planned, applied and deleted |
@@ -42,5 +43,6 @@ mod ranger;
 mod route;
 mod router;
 mod rules;
+mod runtime;
 mod secret;
 mod store;
