@@ -1,7 +1,10 @@
 // @ts-check
 // An internal portal's "Trino clusters" page, as a command-line script on the npm package
 // `trino-platform`: list the clusters behind the gateway with their health, register a new
-// cluster, and activate (or deactivate) one, waiting until the gateway routes to it.
+// cluster, and activate (or deactivate) one, waiting until the gateway routes to it; and a
+// tenant's deployment: render its Kubernetes objects without a cluster, or plan it (what
+// `apply` would change, across Kubernetes, S3, Keycloak, Ranger and the registry; nothing is
+// written).
 //
 // Registrations live in the gateway's own store (its PostgreSQL, or an SQLite file), which the
 // portal opens with `ClusterStore`; the gateway picks changes up at its next refresh. Health
@@ -11,18 +14,26 @@
 //   node portal.mjs register NAME PROXY_URL [--group GROUP] [--external-url URL] [--inactive]
 //   node portal.mjs activate NAME [--wait SECONDS]
 //   node portal.mjs deactivate NAME
+//   node portal.mjs tenant render TENANT_FILE [--out DIR]
+//   node portal.mjs tenant plan TENANT_FILE [--kubeconfig FILE [--context NAME]] [--json]
 //
 // Environment:
 //   PORTAL_STORE_URL      the gateway's store: postgres://user:password@host/db or sqlite:///path
+//                         (a tenant plan checks the clusters' registrations there; without it,
+//                         in the variable the tenant file's `platform.registry.storeEnv` names)
 //   PORTAL_GATEWAY_URL    the gateway's base URL, for health (without it `list` shows none)
 //   PORTAL_GATEWAY_TOKEN  an admin token of the gateway (its `admin.tokens`)
+//   KUBECONFIG            for `tenant plan` without --kubeconfig (else ~/.kube/config, or the
+//                         pod's service account); and the variables the tenant file names for
+//                         its secrets
 //
 // Exit status: 0 done, 1 refused (the message says why, from the error's `code`), 2 usage.
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import { ClusterStore } from 'trino-platform'
+import { ClusterStore, Targets, TenantSpec } from 'trino-platform'
 
+/** @typedef {import('trino-platform').BundleReport} BundleReport */
 /** @typedef {import('trino-platform').Cluster} Cluster */
 /** @typedef {import('trino-platform').TrinoPlatformError} TrinoPlatformError */
 
@@ -119,6 +130,48 @@ export async function setActive(store, name, { active, waitMs, gateway }) {
 }
 
 /**
+ * A tenant's Kubernetes objects, rendered without a cluster: one YAML stream for `kubectl
+ * apply -f -`, or with `outDir` one file per object and a `kustomization.yaml` (GitOps),
+ * whose paths it returns instead. Secrets carry no values, only where each comes from.
+ * @param {string} file the tenant file
+ * @param {{ outDir?: string }} options
+ * @returns {string}
+ */
+export function renderTenant(file, { outDir }) {
+  const tenant = TenantSpec.load(file)
+  return outDir ? tenant.writeFiles(outDir).join('\n') : tenant.render()
+}
+
+/**
+ * What applying a tenant would change: a plan read from every system it lives in (a
+ * server-side dry run on Kubernetes), which writes nothing.
+ * @param {string} file the tenant file
+ * @param {{ kubeconfig?: string, context?: string, storeUrl?: string }} options
+ * @returns {Promise<{ tenant: TenantSpec, report: BundleReport }>}
+ */
+export async function planTenant(file, { kubeconfig, context, storeUrl }) {
+  const tenant = TenantSpec.load(file)
+  tenant.checkEnvironment() // every variable the tenant names, before connecting anywhere
+  const targets = await Targets.connect(tenant, { kubeconfig, context, registry: storeUrl })
+  return { tenant, report: await tenant.plan(targets) }
+}
+
+/**
+ * A plan as a table for people: a summary line, then one row per step.
+ * @param {TenantSpec} tenant
+ * @param {BundleReport} report
+ */
+function planTable(tenant, report) {
+  const changing = report.steps.filter((s) => s.outcome !== 'unchanged').length
+  const summary = `tenant ${tenant.workspace} (namespace ${tenant.namespace}): ${report.changed ? `${changing} of ${report.steps.length} to change` : 'nothing to change'}`
+  const header = ['SYSTEM', 'OUTCOME', 'TARGET', 'DETAILS']
+  const lines = report.steps.map((s) => [s.system, s.outcome, s.target, s.details.join('; ')])
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
+  const rows = [header, ...lines].map((l) => l.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd())
+  return [summary, ...rows].join('\n')
+}
+
+/**
  * The clusters as a table for people.
  * @param {Awaited<ReturnType<typeof clustersWithHealth>>} rows
  */
@@ -141,7 +194,45 @@ const USAGE = `usage:
   portal.mjs list [--json]
   portal.mjs register NAME PROXY_URL [--group GROUP] [--external-url URL] [--inactive]
   portal.mjs activate NAME [--wait SECONDS]
-  portal.mjs deactivate NAME`
+  portal.mjs deactivate NAME
+  portal.mjs tenant render TENANT_FILE [--out DIR]
+  portal.mjs tenant plan TENANT_FILE [--kubeconfig FILE [--context NAME]] [--json]`
+
+/**
+ * Runs `tenant render` or `tenant plan`; resolves with the exit status.
+ * @param {string[]} args the arguments after `tenant`
+ * @param {{ json?: boolean, out?: string, kubeconfig?: string, context?: string }} values
+ * @param {string | undefined} storeUrl
+ */
+async function tenantCommand(args, values, storeUrl) {
+  const [action, file, ...rest] = args
+  if (!file || rest.length > 0 || (action !== 'render' && action !== 'plan')) {
+    console.error(USAGE)
+    return 2
+  }
+  try {
+    if (action === 'render') {
+      console.log(renderTenant(file, { outDir: values.out }))
+    } else {
+      const { tenant, report } = await planTenant(file, { kubeconfig: values.kubeconfig, context: values.context, storeUrl })
+      console.log(values.json ? JSON.stringify(report, null, 2) : planTable(tenant, report))
+    }
+    return 0
+  } catch (err) {
+    const { code, message } = /** @type {TrinoPlatformError} */ (err)
+    // A bad tenant file or an unset variable (named, before anything is read), a system that
+    // refuses: the message says which, and holds no secret.
+    if (code === 'InvalidInput' || code === 'NotFound' || code === 'Unauthorized' || code === 'Forbidden') {
+      console.error(message)
+      return 1
+    }
+    if (code === 'Unavailable' || code === 'Timeout') {
+      console.error(`${message} (retry later)`)
+      return 1
+    }
+    throw err
+  }
+}
 
 /**
  * Runs one command line; resolves with the exit status.
@@ -160,6 +251,9 @@ export async function main(argv, env) {
         'external-url': { type: 'string' },
         inactive: { type: 'boolean' },
         wait: { type: 'string' },
+        out: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
       },
     })
   } catch (err) {
@@ -169,6 +263,7 @@ export async function main(argv, env) {
   const { values, positionals } = parsed
   const [command, ...args] = positionals
   const storeUrl = env.PORTAL_STORE_URL
+  if (command === 'tenant') return tenantCommand(args, values, storeUrl)
   if (!storeUrl) {
     console.error('PORTAL_STORE_URL is not set: the gateway\'s store, postgres://… or sqlite:///…')
     return 2

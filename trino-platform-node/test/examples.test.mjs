@@ -2,19 +2,29 @@
 // a child `node` process against the harness's services: portal.mjs registers the two real
 // Trino servers (TP_TEST_TRINO_URL, TP_TEST_TRINO_URL_2) in a fresh PostgreSQL database
 // (TP_TEST_POSTGRES_URL) that an embedded gateway uses as its store, activates one, waits until
-// the gateway routes to it, and lists both with the health the gateway's probes saw.
+// the gateway routes to it, and lists both with the health the gateway's probes saw. Its tenant
+// commands render the repository's example tenant (examples/tenant.yaml) without a network, as
+// one YAML stream and as GitOps files, and plan a tenant against Kubernetes: the core tests'
+// API server fake (no API server can run here; it follows the real API), served by `tp-load
+// kube-fake` through a kubeconfig (support/kube.mjs), with the registry in an SQLite file.
 //
 // The example imports `trino-platform` through examples/node/node_modules (`npm ci` there,
-// as scripts/test does, links this package). The suite fails without the services, unless
-// TP_SKIP_SERVICES names `postgres` or `trino`.
+// as scripts/test does, links this package). The cluster suite fails without the services,
+// unless TP_SKIP_SERVICES names `postgres` or `trino`; the tenant suite needs only `tp-load`,
+// which scripts/test builds.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import { Gateway } from '../index.js'
+import { parse, parseAllDocuments } from 'yaml'
+
+import { Gateway, TenantSpec } from '../index.js'
+import { startKubeFake } from './support/kube.mjs'
 import { postgres } from './support/stores.mjs'
 import { trino } from './support/trino.mjs'
 
@@ -22,12 +32,14 @@ const examples = fileURLToPath(new URL('../../examples/node/', import.meta.url))
 const portal = `${examples}portal.mjs`
 
 /**
- * Runs `node portal.mjs ...args` with `env`: resolves with its exit status, stdout and stderr.
+ * Runs `node portal.mjs ...args` with `env` over this process's environment (a variable set to
+ * `undefined` is removed): resolves with its exit status, stdout and stderr.
  * @returns {Promise<{ status: number | null, stdout: string, stderr: string }>}
  */
 function run(env, ...args) {
+  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, value]) => value !== undefined))
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [portal, ...args], { cwd: examples, env: { ...process.env, ...env } })
+    const child = spawn(process.execPath, [portal, ...args], { cwd: examples, env: merged })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
@@ -125,6 +137,88 @@ describe('examples/node/portal.mjs against the gateway, its PostgreSQL store and
     out = await run({}, 'list')
     assert.equal(out.status, 2)
     out = await run(env, 'frobnicate')
+    assert.equal(out.status, 2)
+    assert.match(out.stderr, /usage:/)
+  })
+})
+
+describe('examples/node/portal.mjs renders the example tenant and plans a tenant against Kubernetes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-node-portal-tenant-'))
+  const exampleTenant = fileURLToPath(new URL('../../examples/tenant.yaml', import.meta.url))
+  const tenantFile = join(dir, 'tenant.yaml')
+  writeFileSync(
+    tenantFile,
+    "workspace: portal\nplatform:\n  gateway: {externalUrl: 'https://trino.portal.example.com'}\nclusters:\n  - name: etl\n    coordinator: {resources: {cpu: 1, memory: 2Gi}}\n    workers: {replicas: 2, resources: {cpu: 1, memory: 2Gi}}\n",
+  )
+  let kube
+  before(async () => {
+    kube = await startKubeFake(join(dir, 'kubeconfig'))
+  })
+  after(async () => {
+    await kube?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('render: one YAML stream of every object, or GitOps files; no network, no secrets set', async () => {
+    const unset = { KEYCLOAK_ADMIN_PASSWORD: undefined, RANGER_ADMIN_PASSWORD: undefined, RANGER_DOWNLOAD_PASSWORD: undefined }
+    let out = await run(unset, 'tenant', 'render', exampleTenant)
+    assert.equal(out.status, 0, out.stderr)
+    const documents = parseAllDocuments(out.stdout).map((d) => d.toJS())
+    const manifests = TenantSpec.load(exampleTenant).manifests()
+    assert.equal(documents.length, manifests.length)
+    assert.deepStrictEqual([documents[0].kind, documents[0].metadata.name], ['Namespace', 'trino-acme'])
+    assert.ok(documents.filter((d) => d.kind === 'Secret').every((d) => d.data === undefined))
+
+    out = await run(unset, 'tenant', 'render', exampleTenant, '--out', join(dir, 'gitops'))
+    assert.equal(out.status, 0, out.stderr)
+    const paths = out.stdout.trimEnd().split('\n')
+    assert.deepStrictEqual([paths.length, paths.at(-1)], [manifests.length + 1, join(dir, 'gitops', 'kustomization.yaml')])
+    assert.equal(parse(readFileSync(paths.at(-1), 'utf8')).resources.length, manifests.length)
+  })
+
+  test('plan: every object to create, the registration in the portal\'s store; nothing written', async () => {
+    const storeUrl = `sqlite://${join(dir, 'store', 'gateway.db')}`
+    let out = await run({ PORTAL_STORE_URL: storeUrl }, 'tenant', 'plan', tenantFile, '--kubeconfig', kube.kubeconfig)
+    assert.equal(out.status, 0, out.stderr)
+    const [summary, header, ...rows] = out.stdout.trimEnd().split('\n')
+    assert.equal(summary, 'tenant portal (namespace trino-portal): 17 of 17 to change')
+    assert.match(header, /^SYSTEM\s+OUTCOME\s+TARGET\s+DETAILS$/)
+    assert.deepStrictEqual(rows.map((r) => r.split(/\s+/).slice(0, 3).join(' ')).slice(0, 2), ['kubernetes created Namespace', 'kubernetes created ServiceAccount'])
+    assert.equal(rows.at(-1).split(/\s+/).join(' '), 'registry created cluster etl')
+
+    // Planning again finds the same: the plan wrote nothing. As JSON, the BundleReport itself.
+    out = await run({ PORTAL_STORE_URL: storeUrl }, 'tenant', 'plan', tenantFile, '--kubeconfig', kube.kubeconfig, '--json')
+    assert.equal(out.status, 0, out.stderr)
+    const report = JSON.parse(out.stdout)
+    assert.equal(report.changed, true)
+    assert.deepStrictEqual(new Set(report.steps.map((s) => s.outcome)), new Set(['created']))
+    assert.equal(report.steps.length, 17)
+
+    // Without a store the plan says the clusters would not be registered.
+    out = await run({ PORTAL_STORE_URL: undefined, TRINO_PLATFORM_STORE: undefined }, 'tenant', 'plan', tenantFile, '--kubeconfig', kube.kubeconfig, '--json')
+    assert.equal(out.status, 0, out.stderr)
+    assert.deepStrictEqual(JSON.parse(out.stdout).steps.at(-1), {
+      system: 'registry',
+      target: 'cluster etl',
+      outcome: 'unchanged',
+      details: ['not registered: set TRINO_PLATFORM_STORE to the gateway\'s store URL'],
+    })
+  })
+
+  test('plan refuses a tenant whose variables are unset, naming them, and a bad file or context', async () => {
+    const unset = { KEYCLOAK_ADMIN_PASSWORD: undefined, RANGER_ADMIN_PASSWORD: undefined, RANGER_DOWNLOAD_PASSWORD: undefined }
+    let out = await run(unset, 'tenant', 'plan', exampleTenant, '--kubeconfig', kube.kubeconfig)
+    assert.equal(out.status, 1)
+    assert.match(out.stderr, /set these environment variables first .*: KEYCLOAK_ADMIN_PASSWORD, RANGER_ADMIN_PASSWORD, RANGER_DOWNLOAD_PASSWORD/)
+    const bad = join(dir, 'bad.yaml')
+    writeFileSync(bad, 'workspace: portal\nplatfrom: {}\n')
+    out = await run({}, 'tenant', 'plan', bad, '--kubeconfig', kube.kubeconfig)
+    assert.equal(out.status, 1)
+    assert.match(out.stderr, /unknown field `platfrom`.*line 2/)
+    out = await run({}, 'tenant', 'plan', tenantFile, '--kubeconfig', kube.kubeconfig, '--context', 'elsewhere')
+    assert.equal(out.status, 1)
+    assert.match(out.stderr, /elsewhere/)
+    out = await run({}, 'tenant', 'apply', tenantFile)
     assert.equal(out.status, 2)
     assert.match(out.stderr, /usage:/)
   })
