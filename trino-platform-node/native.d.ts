@@ -118,20 +118,23 @@ export declare class ClusterBundle {
   registration(): Cluster
   /**
    * What `apply` would change in Ranger, Kubernetes (a server-side dry run) and the
-   * registry; writes nothing. Rejects as `TenantSpec.plan` does.
+   * registry; writes nothing. Rejects with `NotFound` when the tenant's namespace does not
+   * exist yet (apply the platform bundle first, or plan the whole tenant), else as
+   * `TenantSpec.plan` does.
    */
   plan(targets: Targets): Promise<BundleReport>
   /**
    * Converges the cluster: its Ranger service, baseline and policies; its objects, with the
    * OAuth client secret from Keycloak; waits until the coordinator is ready and the workers
    * are up; then registers it (or brings its registration in line). Idempotent; rejects as
-   * `TenantSpec.apply` does.
+   * `TenantSpec.apply` does, and with `NotFound` when the tenant's namespace does not exist
+   * yet (apply the platform bundle first).
    */
   apply(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
   /**
    * Removes what `apply` made: the registration first (no new queries go to the cluster),
    * then its objects (only those labelled as trino-platform's), then its Ranger service.
-   * Idempotent.
+   * Idempotent; rejects as `TenantSpec.delete` does.
    */
   delete(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
 }
@@ -375,8 +378,8 @@ export declare class Gateway {
 /**
  * The Trino Gateway of one workspace on Kubernetes, parsed and validated: `trino-platform
  * gateway serve` behind a Service and an Ingress, its state in a PostgreSQL cluster run by
- * KubeBlocks. Build one with `GatewayDeploymentSpec.fromObject` or `.fromYaml`, or read a
- * tenant's from `TenantSpec.platform().gateway`; then render its `manifests()` and
+ * KubeBlocks. Build one with `GatewayDeploymentSpec.fromObject`, `.fromYaml` or `.load`, or
+ * read a tenant's from `TenantSpec.platform().gateway`; then render its `manifests()` and
  * `gatewayYaml()` without a cluster.
  *
  * Both constructors validate the whole spec (the rendered `gateway.yaml` included) and throw
@@ -394,6 +397,11 @@ export declare class GatewayDeploymentSpec {
    * `InvalidInput` naming the field and line.
    */
   static fromYaml(text: string): GatewayDeploymentSpec
+  /**
+   * Reads, parses and validates a YAML spec file. Throws `InvalidInput` when the file cannot
+   * be read or is invalid; the message names the file, the field and the line.
+   */
+  static load(path: string): GatewayDeploymentSpec
   /** The gateway's name, the prefix of its objects. */
   get name(): string
   /** The workspace it serves. */
@@ -580,7 +588,7 @@ export declare class PlatformBundle {
   /**
    * Removes what `apply` made: the gateway's objects and the namespace (only objects
    * labelled as trino-platform's), the OAuth client, the exchange bucket with its objects
-   * (only when tagged as this workspace's). Idempotent.
+   * (only when tagged as this workspace's). Idempotent; rejects as `TenantSpec.delete` does.
    */
   delete(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
 }
@@ -991,6 +999,8 @@ export declare class TenantSpec {
   get workspace(): string
   /** The namespace everything runs in. */
   get namespace(): string
+  /** The labels on every object (a section's own labels win on its objects). */
+  get labels(): Record<string, string>
   /**
    * The clusters as resolved (with the workspace, namespace, exchange bucket and OAuth2
    * setup they inherit), in file order; copies.
@@ -1045,7 +1055,8 @@ export declare class TenantSpec {
    * Deletes every cluster bundle (its registration first), then the platform bundle: only
    * what trino-platform made (labelled objects; a namespace only when nothing in it is
    * someone else's; a bucket only when tagged for this workspace). Idempotent: a second
-   * run reports `deleted` for nothing.
+   * run reports `deleted` for nothing. Rejects with `InvalidInput` naming the Keycloak and
+   * Ranger Admin variables that are unset before anything is deleted.
    */
   delete(targets: Targets, options?: BundleRunOptions | undefined | null): Promise<BundleReport>
 }
@@ -1053,9 +1064,9 @@ export declare class TenantSpec {
 /**
  * One Trino cluster of a workspace on Kubernetes (one coordinator, N workers), parsed and
  * validated: its resources, catalogs, fault-tolerant exchange, OAuth2, Ranger plugin and
- * secrets. Build one with `TrinoClusterSpec.fromObject` or `.fromYaml` (the cluster spec of
- * `trino-platform deploy`), or read a tenant's resolved clusters from `TenantSpec.clusters`;
- * then render its `manifests()` and `files()` without a cluster.
+ * secrets. Build one with `TrinoClusterSpec.fromObject`, `.fromYaml` or `.load` (the cluster
+ * spec of `trino-platform deploy`), or read a tenant's resolved clusters from
+ * `TenantSpec.clusters`; then render its `manifests()` and `files()` without a cluster.
  *
  * Both constructors validate the whole spec and throw an `Error` whose `code` is
  * `'InvalidInput'` and whose message names the field (and, from YAML, the line); it never
@@ -1073,6 +1084,11 @@ export declare class TrinoClusterSpec {
    * line.
    */
   static fromYaml(text: string): TrinoClusterSpec
+  /**
+   * Reads, parses and validates a YAML spec file. Throws `InvalidInput` when the file cannot
+   * be read or is invalid; the message names the file, the field and the line.
+   */
+  static load(path: string): TrinoClusterSpec
   /**
    * The cluster's name (its objects are `trino-{name}-…`; its name in the gateway's
    * registry).

@@ -165,6 +165,9 @@ clusters:
     assert.equal(await bucketsClient.exists(w.bucket), false, 'a plan creates no bucket')
     assert.ok(!(await namespaces()).includes(w.namespace), 'a plan writes nothing to Kubernetes')
     assert.equal(ranger.writes, 0, 'a plan writes nothing to Ranger')
+    // A cluster bundle on its own needs the platform's namespace first.
+    const early = await rejectsCode(tenant.clusterBundle('etl').plan(to), 'NotFound')
+    assert.match(early.message, new RegExp(`namespace ${w.namespace} does not exist: apply the platform bundle first`))
 
     // Apply, with progress.
     const events = []
@@ -278,6 +281,10 @@ clusters:
       const err = await rejectsCode(run(), 'InvalidInput')
       assert.match(err.message, new RegExp(`${unset}_DL, ${unset}_KC`))
     }
+    // delete needs only the Keycloak and Ranger Admin secrets, and checks them before deleting.
+    const deleting = await rejectsCode(tenant.delete(to, { onProgress: (e) => events.push(e) }), 'InvalidInput')
+    assert.match(deleting.message, new RegExp(`${unset}_KC`))
+    assert.doesNotMatch(deleting.message, new RegExp(`${unset}_DL`))
     assert.deepStrictEqual(events, [], 'no step started')
     assert.equal(await bucketsClient.exists(w.bucket), false)
     assert.ok(!(await namespaces()).includes(w.namespace))

@@ -107,7 +107,8 @@ describe('TenantSpec', () => {
     assert.deepStrictEqual(namespace.secretSources, {})
     assert.deepStrictEqual(Object.keys(namespace.object), ['apiVersion', 'kind', 'metadata'])
     assert.equal(namespace.object.metadata.labels['app.kubernetes.io/managed-by'], 'trino-platform')
-    assert.equal(namespace.object.metadata.labels.team, undefined, 'tenant labels go on the sections\' objects')
+    assert.equal(namespace.object.metadata.labels.team, 'data-platform', 'the tenant\'s labels go on its namespace too')
+    assert.deepStrictEqual(tenant.labels, { team: 'data-platform' })
     namespace.object.metadata.name = 'changed'
     assert.equal(namespace.object.metadata.name, 'trino-acme', 'object is a copy')
 
@@ -250,11 +251,18 @@ describe('TrinoClusterSpec and GatewayDeploymentSpec', () => {
     secrets: { S3_SECRET_KEY: { fromEnv: 'CI_S3_SECRET' } },
   }
 
-  test('a cluster spec from an object or YAML: getters, manifests, files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-node-kube-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  test('a cluster spec from an object, YAML or a file: getters, manifests, files', () => {
     const spec = TrinoClusterSpec.fromObject(cluster)
     assert.deepStrictEqual([spec.name, spec.workspace, spec.namespace, spec.routingGroup, spec.trinoVersion, spec.image], ['etl', 'acme', 'trino-acme', 'adhoc', 481, 'trinodb/trino:481'])
     const yaml = TrinoClusterSpec.fromYaml('name: etl\nworkspace: acme\nnamespace: trino-acme\ntrinoVersion: 481\ncoordinator: {resources: {cpu: 2, memory: 8Gi}, config: {query.max-memory: 20GB}}\nworkers: {replicas: 3, resources: {cpu: 4, memory: 16Gi}, drainTimeout: 15m}\ncatalogs: [{name: delta, deltaLake: {metastoreUri: thrift://hms:9083, s3: {region: eu-central-1, credentials: {type: environment}}}}]\nsecrets: {S3_SECRET_KEY: {fromEnv: CI_S3_SECRET}}\n')
     assert.equal(toYamlStream(yaml.manifests()), toYamlStream(spec.manifests()))
+    const file = join(dir, 'etl.yaml')
+    writeFileSync(file, JSON.stringify(cluster))
+    assert.equal(toYamlStream(TrinoClusterSpec.load(file).manifests()), toYamlStream(spec.manifests()))
+    assert.match(throwsCode(() => TrinoClusterSpec.load(join(dir, 'missing.yaml')), 'InvalidInput').message, /missing\.yaml/)
     assert.deepStrictEqual(
       sortedManifests(spec.manifests()).map((m) => m.describe()),
       ['ServiceAccount', 'Secret', 'ConfigMap', 'ConfigMap', 'ConfigMap', 'Service', 'Deployment', 'Deployment'].map(
@@ -332,6 +340,11 @@ describe('TrinoClusterSpec and GatewayDeploymentSpec', () => {
     assert.equal(parse(spec.manifests().find((m) => m.kind === 'ConfigMap').object.data['gateway.yaml']).store, gateway.store)
     const yaml = GatewayDeploymentSpec.fromYaml('workspace: acme\nnamespace: trino-acme\nexternalUrl: https://trino.acme.example.com\ningress: {enabled: false}\n')
     assert.ok(!yaml.manifests().some((m) => m.kind === 'Ingress'))
+    const file = join(dir, 'gateway.yaml')
+    writeFileSync(file, 'workspace: acme\nnamespace: trino-acme\nexternalUrl: https://trino.acme.example.com\nreplicas: 1\n')
+    assert.match(throwsCode(() => GatewayDeploymentSpec.load(file), 'InvalidInput').message, /replicas: 1 is too few/)
+    writeFileSync(file, 'workspace: acme\nnamespace: trino-acme\nexternalUrl: https://trino.acme.example.com\n')
+    assert.equal(GatewayDeploymentSpec.load(file).gatewayYaml(), GatewayDeploymentSpec.fromObject({ workspace: 'acme', namespace: 'trino-acme', externalUrl: 'https://trino.acme.example.com' }).gatewayYaml())
     for (const [bad, message] of [
       [{ ...object, replicas: 1 }, /replicas: 1 is too few/],
       [{ ...object, config: { listen: {} } }, /config\.listen/],

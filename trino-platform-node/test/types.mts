@@ -474,10 +474,13 @@ export async function bundles(store: ClusterStore): Promise<string> {
   }
   const trino: TrinoClusterSpec = TrinoClusterSpec.fromObject(clusterObject)
   const files: TrinoClusterFiles = TrinoClusterSpec.fromYaml('name: etl\n').files()
+  TrinoClusterSpec.load('/etc/platform/etl.yaml')
+  GatewayDeploymentSpec.load('/etc/platform/gateway.yaml')
+  const labels: Record<string, string> = tenant.labels
   const config: string | undefined = files.coordinator.files['config.properties']
   const gatewayObject: GatewayDeploymentSpecObject = { workspace: 'acme', namespace: 'trino-acme', externalUrl: 'https://t', adminToken: { fromEnv: 'ADMIN_TOKEN' } }
   const yaml: string = GatewayDeploymentSpec.fromObject(gatewayObject).gatewayYaml() + GatewayDeploymentSpec.fromYaml('workspace: acme\n').internalUrl + gateway.externalUrl
-  console.log(names, kind, namespace, object0.metadata.name, sources, paths, bucket, proxy, outcome, changed, details, trino.manifests(), config)
+  console.log(names, labels, kind, namespace, object0.metadata.name, sources, paths, bucket, proxy, outcome, changed, details, trino.manifests(), config)
   return text + yaml
 }
 

@@ -159,7 +159,7 @@ impl PlatformBundle {
 
     /// Removes what `apply` made: the gateway's objects and the namespace (only objects
     /// labelled as trino-platform's), the OAuth client, the exchange bucket with its objects
-    /// (only when tagged as this workspace's). Idempotent.
+    /// (only when tagged as this workspace's). Idempotent; rejects as `TenantSpec.delete` does.
     #[napi]
     pub fn delete<'env>(
         &self,
@@ -216,7 +216,9 @@ impl ClusterBundle {
     }
 
     /// What `apply` would change in Ranger, Kubernetes (a server-side dry run) and the
-    /// registry; writes nothing. Rejects as `TenantSpec.plan` does.
+    /// registry; writes nothing. Rejects with `NotFound` when the tenant's namespace does not
+    /// exist yet (apply the platform bundle first, or plan the whole tenant), else as
+    /// `TenantSpec.plan` does.
     #[napi]
     pub fn plan<'env>(&self, env: &'env Env, targets: &Targets) -> napi::Result<PromiseRaw<'env, BundleReport>> {
         run(env, &self.tenant, Scope::Cluster(self.name.clone()), Op::Plan, targets, None)
@@ -225,7 +227,8 @@ impl ClusterBundle {
     /// Converges the cluster: its Ranger service, baseline and policies; its objects, with the
     /// OAuth client secret from Keycloak; waits until the coordinator is ready and the workers
     /// are up; then registers it (or brings its registration in line). Idempotent; rejects as
-    /// `TenantSpec.apply` does.
+    /// `TenantSpec.apply` does, and with `NotFound` when the tenant's namespace does not exist
+    /// yet (apply the platform bundle first).
     #[napi]
     pub fn apply<'env>(
         &self,
@@ -238,7 +241,7 @@ impl ClusterBundle {
 
     /// Removes what `apply` made: the registration first (no new queries go to the cluster),
     /// then its objects (only those labelled as trino-platform's), then its Ranger service.
-    /// Idempotent.
+    /// Idempotent; rejects as `TenantSpec.delete` does.
     #[napi]
     pub fn delete<'env>(
         &self,

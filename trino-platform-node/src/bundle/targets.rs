@@ -8,7 +8,6 @@ use std::time::Duration;
 use napi::Env;
 use napi::bindgen_prelude::{ClassInstance, Either, PromiseRaw};
 use napi_derive::napi;
-use secrecy::ExposeSecret;
 use trino_platform::kube::{KubeOptions, Kubernetes};
 use trino_platform::{Error, Result, bundle, registry};
 
@@ -93,16 +92,13 @@ impl Targets {
                     return Err(Error::invalid_input("context needs kubeconfig: name the kubeconfig file it is in"));
                 }
             };
-            // As `bundle::Targets::connect`: the tenant's store variable, when it is set.
-            let registry = match registry {
-                Some(Registry::Store(store)) => Some(store),
-                Some(Registry::Url(url)) => Some(registry::open(&url).await?),
-                None => match spec.platform.registry.store_url() {
-                    Ok(url) => Some(registry::open(url.expose_secret()).await?),
-                    Err(_) => None,
-                },
+            let kubernetes = kubernetes.with_options(kube_options);
+            let targets = match registry {
+                Some(Registry::Store(store)) => bundle::Targets::new(kubernetes, Some(store)),
+                Some(Registry::Url(url)) => bundle::Targets::new(kubernetes, Some(registry::open(&url).await?)),
+                // The tenant's store variable, when it is set.
+                None => bundle::Targets::with_kubernetes(&spec, kubernetes).await?,
             };
-            let targets = bundle::Targets::new(kubernetes.with_options(kube_options), registry);
             Ok(Targets { inner: Arc::new(targets.with_wait_timeout(wait_timeout)) })
         })
     }

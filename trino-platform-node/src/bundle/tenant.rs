@@ -119,6 +119,12 @@ impl TenantSpec {
         self.tenant.spec.namespace.to_string()
     }
 
+    /// The labels on every object (a section's own labels win on its objects).
+    #[napi(getter)]
+    pub fn labels(&self) -> std::collections::BTreeMap<String, String> {
+        self.tenant.spec.labels.clone()
+    }
+
     /// The clusters as resolved (with the workspace, namespace, exchange bucket and OAuth2
     /// setup they inherit), in file order; copies.
     #[napi(getter)]
@@ -209,7 +215,8 @@ impl TenantSpec {
     /// Deletes every cluster bundle (its registration first), then the platform bundle: only
     /// what trino-platform made (labelled objects; a namespace only when nothing in it is
     /// someone else's; a bucket only when tagged for this workspace). Idempotent: a second
-    /// run reports `deleted` for nothing.
+    /// run reports `deleted` for nothing. Rejects with `InvalidInput` naming the Keycloak and
+    /// Ranger Admin variables that are unset before anything is deleted.
     #[napi]
     pub fn delete<'env>(
         &self,

@@ -1,6 +1,8 @@
 //! The `GatewayDeploymentSpec` class: the workspace's Trino Gateway on Kubernetes, validated,
 //! with its manifests and `gateway.yaml` rendered without a cluster.
 
+use std::path::Path;
+
 use napi::Env;
 use napi_derive::napi;
 use trino_platform::{Result, kube};
@@ -11,8 +13,8 @@ use crate::input::SpecClass;
 
 /// The Trino Gateway of one workspace on Kubernetes, parsed and validated: `trino-platform
 /// gateway serve` behind a Service and an Ingress, its state in a PostgreSQL cluster run by
-/// KubeBlocks. Build one with `GatewayDeploymentSpec.fromObject` or `.fromYaml`, or read a
-/// tenant's from `TenantSpec.platform().gateway`; then render its `manifests()` and
+/// KubeBlocks. Build one with `GatewayDeploymentSpec.fromObject`, `.fromYaml` or `.load`, or
+/// read a tenant's from `TenantSpec.platform().gateway`; then render its `manifests()` and
 /// `gatewayYaml()` without a cluster.
 ///
 /// Both constructors validate the whole spec (the rendered `gateway.yaml` included) and throw
@@ -54,6 +56,13 @@ impl GatewayDeploymentSpec {
     #[napi]
     pub fn from_yaml(env: &Env, text: String) -> napi::Result<GatewayDeploymentSpec> {
         or_throw(env, kube::GatewayDeploymentSpec::from_yaml(&text).map(|inner| Self { inner }))
+    }
+
+    /// Reads, parses and validates a YAML spec file. Throws `InvalidInput` when the file cannot
+    /// be read or is invalid; the message names the file, the field and the line.
+    #[napi]
+    pub fn load(env: &Env, path: String) -> napi::Result<GatewayDeploymentSpec> {
+        or_throw(env, kube::GatewayDeploymentSpec::load(Path::new(&path)).map(|inner| Self { inner }))
     }
 
     /// The gateway's name, the prefix of its objects.

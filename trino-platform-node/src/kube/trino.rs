@@ -2,6 +2,7 @@
 //! manifests and node files rendered without a cluster.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use napi::Env;
 use napi_derive::napi;
@@ -14,9 +15,9 @@ use crate::ranger::RenderedFile;
 
 /// One Trino cluster of a workspace on Kubernetes (one coordinator, N workers), parsed and
 /// validated: its resources, catalogs, fault-tolerant exchange, OAuth2, Ranger plugin and
-/// secrets. Build one with `TrinoClusterSpec.fromObject` or `.fromYaml` (the cluster spec of
-/// `trino-platform deploy`), or read a tenant's resolved clusters from `TenantSpec.clusters`;
-/// then render its `manifests()` and `files()` without a cluster.
+/// secrets. Build one with `TrinoClusterSpec.fromObject`, `.fromYaml` or `.load` (the cluster
+/// spec of `trino-platform deploy`), or read a tenant's resolved clusters from
+/// `TenantSpec.clusters`; then render its `manifests()` and `files()` without a cluster.
 ///
 /// Both constructors validate the whole spec and throw an `Error` whose `code` is
 /// `'InvalidInput'` and whose message names the field (and, from YAML, the line); it never
@@ -64,6 +65,13 @@ impl TrinoClusterSpec {
     #[napi]
     pub fn from_yaml(env: &Env, text: String) -> napi::Result<TrinoClusterSpec> {
         or_throw(env, kube::TrinoClusterSpec::from_yaml(&text).map(|inner| Self { inner }))
+    }
+
+    /// Reads, parses and validates a YAML spec file. Throws `InvalidInput` when the file cannot
+    /// be read or is invalid; the message names the file, the field and the line.
+    #[napi]
+    pub fn load(env: &Env, path: String) -> napi::Result<TrinoClusterSpec> {
+        or_throw(env, kube::TrinoClusterSpec::load(Path::new(&path)).map(|inner| Self { inner }))
     }
 
     /// The cluster's name (its objects are `trino-{name}-…`; its name in the gateway's
