@@ -1669,7 +1669,7 @@ class TenantSpec:
         written. Raises InvalidInputError when a file cannot be written."""
     def check_environment(self) -> None:
         """Raises InvalidInputError naming every environment variable the tenant needs that is
-        unset (``plan`` and ``apply`` check it first; ``delete`` does not: call it before)."""
+        unset (``plan``, ``apply`` and ``delete`` check it first)."""
     @overload
     def plan(self, targets: Targets) -> BundleReport:
         """What ``apply`` would change, platform first; writes nothing.

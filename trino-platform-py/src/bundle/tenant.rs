@@ -122,8 +122,8 @@ impl TenantSpec {
     }
 
     /// Checks that every environment variable the tenant needs is set: the Keycloak and Ranger
-    /// Admin secrets and the values of the Secrets copied from the environment (`plan` and
-    /// `apply` check it first, too; `delete` does not: call this before it).
+    /// Admin secrets and the values of the Secrets copied from the environment (`plan`,
+    /// `apply` and `delete` check it first, too).
     ///
     /// Raises `InvalidInputError` naming every missing variable.
     fn check_environment(&self) -> PyResult<()> {
