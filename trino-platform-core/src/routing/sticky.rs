@@ -172,6 +172,9 @@ pub(crate) struct Recorder {
 
 const BATCH: usize = 512;
 const QUEUE: usize = 65_536;
+/// How long the writer lets routes gather after the first one, so that a burst of queries
+/// is one write (a replica that meets an unknown id waits for it: `routing.unknownQueryWait`).
+const BATCH_WINDOW: Duration = Duration::from_millis(5);
 
 impl Recorder {
     /// Starts the writer task (needs a Tokio runtime).
@@ -180,6 +183,15 @@ impl Recorder {
         tokio::spawn(async move {
             let mut inbox = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut inbox, BATCH).await > 0 {
+                let flushing = inbox.iter().any(|m| matches!(m, Message::Flush(_)));
+                if !flushing && inbox.len() < BATCH {
+                    tokio::time::sleep(BATCH_WINDOW).await;
+                    while inbox.len() < BATCH
+                        && let Ok(message) = rx.try_recv()
+                    {
+                        inbox.push(message);
+                    }
+                }
                 let mut batch = Vec::with_capacity(inbox.len());
                 let mut waiters = Vec::new();
                 for message in inbox.drain(..) {
