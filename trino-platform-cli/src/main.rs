@@ -18,6 +18,11 @@ mod keycloak;
 mod ranger;
 mod table;
 
+/// mimalloc: the proxy allocates and frees small buffers for every request, where glibc's
+/// allocator took a seventh of the gateway's CPU time (BENCHMARKS.md, gateway comparison).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "trino-platform", version, about = "Run Trino as a platform", propagate_version = true)]
 struct Cli {
