@@ -297,8 +297,10 @@ def test_a_table_that_is_not_the_gateways_is_a_backend_error(tmp_path: Path) -> 
 
 
 INTERRUPTED = """
-import os, signal, socket, sys, threading, time
+import faulthandler, os, signal, socket, sys, threading, time
 from trino_platform import RangerAdmin
+
+faulthandler.dump_traceback_later(30, exit=True)  # a missed interrupt shows where each thread is
 
 server = socket.socket()
 server.bind(("127.0.0.1", 0))
