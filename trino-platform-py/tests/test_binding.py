@@ -300,7 +300,10 @@ INTERRUPTED = """
 import faulthandler, os, signal, socket, sys, threading, time
 from trino_platform import RangerAdmin
 
-faulthandler.dump_traceback_later(30, exit=True)  # a missed interrupt shows where each thread is
+# Python's own Ctrl-C handler, even where the child inherits SIGINT ignored (a shell's background
+# job), and every thread's traceback if the interrupt is missed.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+faulthandler.dump_traceback_later(30, exit=True)
 
 server = socket.socket()
 server.bind(("127.0.0.1", 0))
